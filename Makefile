@@ -1,0 +1,30 @@
+# The README's two commands: `make lessons` (set up, open the lessons) and `make test`
+# (set up, run every test and every notebook in fast mode). Both create .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Tests read MNIST from VAE_LESSONS_DATA; default: ../shared/data beside the clone, if present.
+export VAE_LESSONS_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+.PHONY: setup lessons test notebooks benchmarks
+setup: $(VENV)/.installed
+
+lessons: setup
+	$(BIN)/jupyter lab notebooks/
+
+test: setup
+	VAE_LESSONS_FAST=1 $(BIN)/python -m pytest -q --nbval-lax tests notebooks
+
+notebooks: setup  # re-run every lesson in full and save the outputs (commit the result)
+	$(BIN)/python scripts/run_notebooks.py
+
+benchmarks: setup
+	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/widget_latency.py

@@ -1,0 +1,81 @@
+"""Command line: `python -m vae_lessons train ...` trains the classic VAE and saves a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from .checkpoints import save_checkpoint
+from .data import DATASETS, DataNotFoundError, load_dataset
+from .models import VAE
+from .training import evaluate, pick_device, train
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m vae_lessons", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    t = commands.add_parser("train", help="train the classic VAE and save a checkpoint")
+    t.add_argument("--epochs", type=positive_int, default=10)
+    t.add_argument("--batch-size", type=positive_int, default=128)
+    t.add_argument("--lr", type=positive_float, default=1e-3)
+    t.add_argument("--latent-dim", type=positive_int, default=20)
+    t.add_argument("--hidden-dim", type=positive_int, default=256)
+    t.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (1 = classic)")
+    t.add_argument("--dataset", choices=sorted(DATASETS), default="mnist")
+    t.add_argument("--out", required=True, help="checkpoint file to write")
+    t.add_argument("--data", default=None, help="data root (default: $VAE_LESSONS_DATA, then the cache)")
+    t.add_argument("--device", default=None, help="cuda, mps or cpu (default: the best available)")
+    t.add_argument("--subset", type=positive_int, default=None, help="train on the first N images only")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--half", action="store_true", help="store float16 weights (half the size)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        train_x, _ = load_dataset(args.dataset, train=True, root=args.data)
+        test_x, _ = load_dataset(args.dataset, train=False, root=args.data)
+    except DataNotFoundError as e:
+        parser.exit(2, f"error: {e}\n")
+    if args.subset:
+        train_x = train_x[:args.subset]
+    device = pick_device(args.device)
+    model = VAE(hidden_dim=args.hidden_dim, latent_dim=args.latent_dim)
+    print(f"training VAE({args.hidden_dim}, {args.latent_dim}) on {len(train_x)} {args.dataset} "
+          f"images, device {device}", flush=True)
+    start = time.perf_counter()
+
+    def report(epoch, model, history):
+        print(f"epoch {epoch:3d}  train loss {history['train_loss'][-1]:8.3f}  "
+              f"test loss {history['test_loss'][-1]:8.3f}  "
+              f"({time.perf_counter() - start:.1f} s)", flush=True)
+
+    train(model, train_x, test_x, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+          beta=args.beta, seed=args.seed, device=device, callback=report, progress=False)
+    test_loss = evaluate(model, test_x, beta=args.beta)
+    save_checkpoint(model, args.out, half=args.half, dataset=args.dataset, epochs=args.epochs,
+                    batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
+                    train_images=len(train_x), test_loss=test_loss)
+    print(f"saved {args.out}  (test loss {test_loss:.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Saving and loading models, and the pretrained weights that ship with the package.
+
+A checkpoint is a plain dict of tensors, strings and numbers, so `torch.load(...,
+weights_only=True)` reads it without running any pickled code:
+
+    {"format": "vae-lessons/1", "class": "VAE", "config": {"hidden_dim": 256, ...},
+     "meta": {"dataset": "mnist", "epochs": 30, "test_loss": 101.9, "version": "0.1.0"},
+     "state_dict": {...}}
+
+Files are written to a temporary name first and then renamed, so a crash mid-write never
+leaves half a checkpoint where a good one was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from . import __version__
+from . import models
+
+FORMAT = "vae-lessons/1"
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+PIPELINES = ("mnist-latent-diffusion",)  # assembled from several checkpoints by `diffusion`
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read, or does not fit the model it is meant for."""
+
+
+def save_checkpoint(model: nn.Module, path: str | os.PathLike, *, half: bool = False,
+                    **meta: object) -> Path:
+    """Write `model` and its metadata to `path` atomically. `half=True` stores float16
+    weights (half the size; loading casts them back to float32)."""
+    path = Path(path)
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().clone()
+             for k, v in model.state_dict().items()}
+    ckpt = {"format": FORMAT, "class": type(model).__name__, "config": dict(model.config),
+            "meta": {**meta, "version": __version__}, "state_dict": state}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
+        with os.fdopen(fd, "wb") as f:
+            torch.save(ckpt, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict:
+    """The checkpoint dict, checked to be one of ours; clear errors for missing or broken files."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated zip, random bytes, a pickle with code in it, ...
+        raise CheckpointError(f"{path} could not be read as a checkpoint (corrupted or not a "
+                              f"vae-lessons file): {type(e).__name__}: {e}") from e
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a {FORMAT} checkpoint")
+    return ckpt
+
+
+def load_checkpoint(path: str | os.PathLike, model: nn.Module | type[nn.Module] | None = None,
+                    device: str | torch.device = "cpu") -> nn.Module:
+    """Load a checkpoint into `model` and return it in eval mode.
+
+    `model` may be an instance (its architecture must match the file), a class (built from the
+    file's config), or None (the class named in the file, looked up in `models`).
+    """
+    ckpt = read_checkpoint(path)
+    if model is None:
+        model = getattr(models, ckpt["class"], None)
+        if not (isinstance(model, type) and issubclass(model, nn.Module)):
+            raise CheckpointError(f"{path} holds a {ckpt['class']}, which is not in "
+                                  "vae_lessons.models; pass its class as `model`")
+    if isinstance(model, type):
+        model = model(**ckpt["config"])
+    _check_fits(model, ckpt["state_dict"], path)
+    model.load_state_dict(ckpt["state_dict"])
+    model.meta = ckpt["meta"]
+    return model.to(device).eval()
+
+
+def _check_fits(model: nn.Module, state: dict, path: Path) -> None:
+    """Name every missing, unexpected or mis-shaped tensor instead of torch's first error."""
+    own = model.state_dict()
+    problems = [f"missing {k}" for k in own if k not in state]
+    problems += [f"unexpected {k}" for k in state if k not in own]
+    problems += [f"{k}: file has {tuple(state[k].shape)}, model has {tuple(v.shape)}"
+                 for k, v in own.items() if k in state and state[k].shape != v.shape]
+    if problems:
+        raise CheckpointError(f"{path} does not fit {type(model).__name__}"
+                              f"({getattr(model, 'config', '')}): " + "; ".join(problems))
+
+
+def user_checkpoint(name: str) -> Path:
+    """Where lessons keep a model they trained, outside the checkout: the per-user cache
+    (XDG_CACHE_HOME or ~/.cache, then vae_lessons/checkpoints/<name>.pt)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "vae_lessons" / "checkpoints" / f"{name}.pt"
+
+
+def load_own_or_pretrained(own: str, pretrained: str,
+                           device: str | torch.device = "cpu") -> tuple[nn.Module, str]:
+    """The model a learner trained earlier (`user_checkpoint(own)`) if it is readable, else the
+    bundled `pretrained` one; with a sentence saying which (and never a machine path)."""
+    reason = "no checkpoint from lesson 05 yet (run lesson 05 in full mode to make one)"
+    if user_checkpoint(own).is_file():
+        try:
+            model = load_checkpoint(user_checkpoint(own), device=device)
+            return model, (f"your model from lesson 05 ({model.meta['epochs']} epochs, "
+                           f"test loss {model.meta['test_loss']:.1f})")
+        except (CheckpointError, KeyError):
+            reason = "the checkpoint from lesson 05 is corrupted or of another architecture"
+    model = load_pretrained(pretrained, device=device)
+    return model, f"the bundled {pretrained} model (test loss {model.meta['test_loss']:.1f}); {reason}"
+
+
+def pretrained_names() -> list[str]:
+    """Names accepted by `load_pretrained`."""
+    return sorted([p.stem for p in WEIGHTS_DIR.glob("*.pt")] + list(PIPELINES))
+
+
+def load_pretrained(name: str = "mnist-vae-20", device: str | torch.device = "cpu"):
+    """A bundled, trained model in eval mode (see vae_lessons/weights/MODEL_CARD.md)."""
+    if name in PIPELINES:
+        from .diffusion import load_pipeline  # diffusion builds on this module, not the reverse
+        return load_pipeline(device=device)
+    path = WEIGHTS_DIR / f"{name}.pt"
+    if not path.is_file():
+        raise ValueError(f"no pretrained model {name!r}; available: {', '.join(pretrained_names())}")
+    return load_checkpoint(path, device=device)
