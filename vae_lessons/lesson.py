@@ -28,15 +28,17 @@ def setup(seed: int = 0) -> tuple[torch.device, bool]:
     return device, fast
 
 
-def check(answer, expected, hint: str, atol: float = 1e-4) -> bool:
+def check(answer, expected, hint: str, atol: float = 1e-4) -> None:
     """Compare an exercise answer with the expected one and print a verdict (never raises).
+
+    It returns nothing, so a cell that ends with check(...) shows the verdict and no stray True.
 
     `answer` None (or ...) means "not answered yet": the learner gets the hint instead.
     Tensors and numbers are compared with tolerance `atol`; anything else with ==.
     """
     if answer is None or answer is ...:
         print(f"Not answered yet. Hint: {hint}")
-        return False
+        return
     try:
         if isinstance(answer, (torch.Tensor, float, int)) and not isinstance(answer, bool):
             a = torch.as_tensor(answer).detach().cpu().double()  # a GPU answer is fine too
@@ -47,4 +49,3 @@ def check(answer, expected, hint: str, atol: float = 1e-4) -> bool:
     except (TypeError, RuntimeError):
         ok = False
     print("Correct!" if ok else f"Not quite. Hint: {hint}")
-    return bool(ok)
