@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 setup: $(VENV)/.installed
 
 lessons: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup
 	VAE_LESSONS_FAST=1 $(BIN)/python -m pytest -q --nbval-lax tests notebooks
