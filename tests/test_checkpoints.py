@@ -79,3 +79,9 @@ def test_bundled_vae_reaches_the_promised_test_loss(pretrained, mnist_test):
     loss = evaluate(pretrained, mnist_test[0])
     assert loss <= 103.0
     assert abs(loss - pretrained.meta["test_loss"]) < 0.5  # the model card's number is this model's
+
+
+def test_every_listed_pretrained_name_loads():
+    for name in pretrained_names():
+        obj = load_pretrained(name)
+        assert not getattr(obj, "training", False), name  # models come back in eval mode

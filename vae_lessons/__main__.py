@@ -9,7 +9,7 @@ import time
 from .checkpoints import save_checkpoint
 from .data import DATASETS, DataNotFoundError, load_dataset
 from .models import VAE
-from .training import evaluate, pick_device, train
+from .training import pick_device, train
 
 
 def positive_int(text: str) -> int:
@@ -67,9 +67,10 @@ def main(argv: list[str] | None = None) -> int:
               f"test loss {history['test_loss'][-1]:8.3f}  "
               f"({time.perf_counter() - start:.1f} s)", flush=True)
 
-    train(model, train_x, test_x, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-          beta=args.beta, seed=args.seed, device=device, callback=report, progress=False)
-    test_loss = evaluate(model, test_x, beta=args.beta)
+    history = train(model, train_x, test_x, epochs=args.epochs, batch_size=args.batch_size,
+                    lr=args.lr, beta=args.beta, seed=args.seed, device=device, callback=report,
+                    progress=False)
+    test_loss = history["test_loss"][-1]
     save_checkpoint(model, args.out, half=args.half, dataset=args.dataset, epochs=args.epochs,
                     batch_size=args.batch_size, lr=args.lr, beta=args.beta, seed=args.seed,
                     train_images=len(train_x), test_loss=test_loss)

@@ -26,6 +26,7 @@ from . import models
 FORMAT = "vae-lessons/1"
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 PIPELINES = ("mnist-latent-diffusion",)  # assembled from several checkpoints by `diffusion`
+PIPELINE_PARTS = ("mnist-latent-denoiser",)  # loaded only as part of a pipeline
 
 
 class CheckpointError(ValueError):
@@ -135,7 +136,8 @@ def load_own_or_pretrained(own: str, pretrained: str,
 
 def pretrained_names() -> list[str]:
     """Names accepted by `load_pretrained`."""
-    return sorted([p.stem for p in WEIGHTS_DIR.glob("*.pt")] + list(PIPELINES))
+    return sorted([p.stem for p in WEIGHTS_DIR.glob("*.pt") if p.stem not in PIPELINE_PARTS]
+                  + list(PIPELINES))
 
 
 def load_pretrained(name: str = "mnist-vae-20", device: str | torch.device = "cpu"):
@@ -144,6 +146,6 @@ def load_pretrained(name: str = "mnist-vae-20", device: str | torch.device = "cp
         from .diffusion import load_pipeline  # diffusion builds on this module, not the reverse
         return load_pipeline(device=device)
     path = WEIGHTS_DIR / f"{name}.pt"
-    if not path.is_file():
+    if name in PIPELINE_PARTS or not path.is_file():
         raise ValueError(f"no pretrained model {name!r}; available: {', '.join(pretrained_names())}")
     return load_checkpoint(path, device=device)

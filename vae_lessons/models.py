@@ -159,7 +159,7 @@ class Classifier(nn.Module):
     prompt asked for ("prompt adherence").
     """
 
-    def __init__(self, channels: int = 16, hidden_dim: int = 128):
+    def __init__(self, channels: int = 32, hidden_dim: int = 128):
         super().__init__()
         self.config = {"channels": channels, "hidden_dim": hidden_dim}
         c = channels

@@ -1,0 +1,304 @@
+"""A working mini latent diffusion model: Stable Diffusion's three parts, small enough to read.
+
+    prompt --TextEncoder--> vector --Denoiser + DDIM, in the VAE's latent space--> latent
+           --ConvVAE decoder--> picture
+
+Stable Diffusion does not denoise pixels. It denoises the 4x64x64 latents of a VAE (48x fewer
+numbers than a 3x512x512 image) and lets the VAE's decoder paint the picture. Here the VAE is
+`models.ConvVAE` (1x28x28 -> 4x7x7), the text encoder is a table of 11 learned vectors (digits
+0-9 and the empty prompt), the denoiser is a small conditioned conv net trained with the DDPM
+objective, and sampling is deterministic DDIM with classifier-free guidance.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from typing import Callable, Iterable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .checkpoints import WEIGHTS_DIR, load_checkpoint
+from .models import Classifier, ConvVAE, flatten_images
+from .training import pick_device, seed_everything
+
+T = 1000                 # diffusion timesteps, as in DDPM and Stable Diffusion
+DEFAULT_GUIDANCE = 4.0   # classifier-free guidance weight (1 = plain conditional model)
+DEFAULT_STEPS = 25       # DDIM steps at sampling time (training used all T)
+
+# ---------------------------------------------------------------- the text encoder (SD: CLIP)
+
+DIGITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine".split())}
+DIGITS |= {str(i): i for i in range(10)} | {c: i for i, c in enumerate("零一二三四五六七八九")}
+FILLER = {"a", "an", "the", "handwritten", "digit", "number", "of", "手", "写", "的", "数", "字"}
+EMPTY = 10  # the "empty prompt" id: the unconditional model that guidance pushes away from
+
+
+def prompt_to_id(prompt: str) -> int:
+    """"seven", "7", "a handwritten seven", "七" -> 7; "" -> EMPTY. Anything else is an error
+    that says what is understood, instead of a silent guess."""
+    tokens = re.findall(r"[a-z]+|\d|[^\x00-\x7f]", prompt.lower())
+    unknown = [w for w in tokens if w not in DIGITS and w not in FILLER]
+    if unknown:
+        raise ValueError(f"unknown word(s) {unknown} in prompt {prompt!r}. Understood: the digits "
+                         f"0-9 as numerals, English words ({', '.join(list(DIGITS)[:10])}) or "
+                         f"中文 (零一二三四五六七八九), plus the filler words "
+                         f"{', '.join(sorted(FILLER))}, which are ignored")
+    digits = {DIGITS[w] for w in tokens if w in DIGITS}
+    if len(digits) > 1:
+        raise ValueError(f"prompt {prompt!r} names {len(digits)} different digits; ask for one")
+    return digits.pop() if digits else EMPTY
+
+
+class TextEncoder(nn.Module):
+    """Prompts -> vectors. SD's CLIP text encoder turns 77 tokens into 77x768 numbers; ours
+    turns one understood word into one learned vector (and "" into the empty-prompt vector)."""
+
+    def __init__(self, dim: int = 64):
+        super().__init__()
+        self.config = {"dim": dim}
+        self.embedding = nn.Embedding(EMPTY + 1, dim)
+
+    def ids(self, prompts: Iterable[str]) -> torch.Tensor:
+        if isinstance(prompts, str):
+            raise TypeError("pass a list of prompts, e.g. ['seven'], not a single string")
+        return torch.tensor([prompt_to_id(p) for p in prompts], device=self.embedding.weight.device)
+
+    def forward(self, prompts_or_ids) -> torch.Tensor:
+        ids = prompts_or_ids if torch.is_tensor(prompts_or_ids) else self.ids(prompts_or_ids)
+        return self.embedding(ids)
+
+
+# ---------------------------------------------------------------- the denoiser (SD: the U-Net)
+
+def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoids of t at many frequencies, as in the Transformer and DDPM: the net can tell
+    t=10 (almost clean) from t=900 (almost pure noise)."""
+    freqs = torch.exp(-math.log(10000) * torch.arange(dim // 2, device=t.device) / (dim // 2))
+    angles = t.float()[:, None] * freqs[None]
+    return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+class ResBlock(nn.Module):
+    """Two 3x3 convs with a skip; the condition (time + prompt) scales and shifts the features."""
+
+    def __init__(self, width: int, cond_dim: int):
+        super().__init__()
+        self.norm1, self.norm2 = nn.GroupNorm(8, width), nn.GroupNorm(8, width)
+        self.conv1 = nn.Conv2d(width, width, 3, padding=1)
+        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
+        self.film = nn.Linear(cond_dim, 2 * width)
+
+    def forward(self, h: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        scale, shift = self.film(c)[:, :, None, None].chunk(2, dim=1)
+        y = self.norm2(self.conv1(F.silu(self.norm1(h)))) * (1 + scale) + shift
+        return h + self.conv2(F.silu(y))
+
+
+class Denoiser(nn.Module):
+    """Predicts the noise eps in a noisy latent x_t, given t and the prompt's vector.
+
+    Fully convolutional, so the same family runs on 4x7x7 latents or on 1x28x28 pixels (the
+    cost comparison). It owns the text encoder, because the two are trained together.
+    """
+
+    def __init__(self, in_channels: int = 4, width: int = 48, blocks: int = 3, cond_dim: int = 64):
+        super().__init__()
+        self.config = {"in_channels": in_channels, "width": width, "blocks": blocks, "cond_dim": cond_dim}
+        self.text_encoder = TextEncoder(cond_dim)
+        self.time_mlp = nn.Sequential(nn.Linear(cond_dim, cond_dim), nn.SiLU(), nn.Linear(cond_dim, cond_dim))
+        self.conv_in = nn.Conv2d(in_channels, width, 3, padding=1)
+        self.blocks = nn.ModuleList(ResBlock(width, cond_dim) for _ in range(blocks))
+        self.norm_out = nn.GroupNorm(8, width)
+        self.conv_out = nn.Conv2d(width, in_channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        c = F.silu(self.time_mlp(timestep_embedding(t, self.config["cond_dim"])) + text)
+        h = self.conv_in(x)
+        for block in self.blocks:
+            h = block(h, c)
+        return self.conv_out(F.silu(self.norm_out(h)))
+
+
+# ---------------------------------------------------------------- the noise schedule and DDPM training
+
+def alphas_bar(device: str | torch.device = "cpu") -> torch.Tensor:
+    """DDPM's linear beta schedule (1e-4 .. 0.02 over T steps) as cumulative signal fractions:
+    x_t = sqrt(ab[t]) * x_0 + sqrt(1 - ab[t]) * eps."""
+    return torch.cumprod(1 - torch.linspace(1e-4, 0.02, T, device=device), dim=0)
+
+
+def ddpm_loss(denoiser: Denoiser, x0: torch.Tensor, ids: torch.Tensor, p_uncond: float = 0.1) -> torch.Tensor:
+    """The standard objective: noise x0 to a random t, ask for the noise back (MSE). A random
+    10% of prompts become the empty prompt, so one net learns both the conditional and the
+    unconditional model that classifier-free guidance needs."""
+    ab = alphas_bar(x0.device)
+    t = torch.randint(0, T, (len(x0),), device=x0.device)
+    eps = torch.randn_like(x0)
+    a = ab[t][:, None, None, None]
+    x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps
+    ids = torch.where(torch.rand(len(ids), device=ids.device) < p_uncond, torch.full_like(ids, EMPTY), ids)
+    return F.mse_loss(denoiser(x_t, t, denoiser.text_encoder(ids)), eps)
+
+
+def train_denoiser(denoiser: Denoiser, latents: torch.Tensor, labels: torch.Tensor, *, steps: int = 6000,
+                   batch_size: int = 128, lr: float = 2e-3, ema_decay: float = 0.995, seed: int = 0,
+                   device: str | torch.device | None = None,
+                   callback: Callable[[int, float], None] | None = None) -> list[float]:
+    """Train on (scaled latents, digit labels) for `steps` batches; return the loss per step.
+
+    The learning rate decays to zero on a cosine, and the weights kept at the end are an
+    exponential moving average (EMA) of the trained ones: both give cleaner samples from a
+    short run. `callback(step, mean loss)` runs every 500 steps.
+    """
+    seed_everything(seed)
+    device = pick_device(device)
+    denoiser.to(device).train()
+    latents, labels = latents.to(device), labels.to(device)
+    ema = {k: v.detach().clone() for k, v in denoiser.state_dict().items()}
+    opt = torch.optim.AdamW(denoiser.parameters(), lr=lr, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
+    losses = []
+    for step in range(1, steps + 1):
+        idx = torch.randint(0, len(latents), (batch_size,), device=device)
+        loss = ddpm_loss(denoiser, latents[idx], labels[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        with torch.no_grad():
+            for k, v in denoiser.state_dict().items():
+                ema[k].lerp_(v, 1 - ema_decay)  # every entry is a float tensor (no BatchNorm counters)
+        losses.append(loss.item())
+        if callback is not None and step % 500 == 0:
+            callback(step, sum(losses[-500:]) / 500)
+    denoiser.load_state_dict(ema)
+    return losses
+
+
+def time_training_step(denoiser: Denoiser, x0: torch.Tensor, repeats: int = 10) -> float:
+    """Median seconds per DDPM training step (forward + backward + Adam) on the batch x0."""
+    opt = torch.optim.Adam(denoiser.parameters(), lr=1e-4)
+    ids = torch.randint(0, 10, (len(x0),), device=x0.device)
+    times = []
+    for _ in range(repeats + 2):  # the first two warm up
+        start = time.perf_counter()
+        loss = ddpm_loss(denoiser, x0, ids)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if x0.is_cuda:
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return sorted(times[2:])[len(times[2:]) // 2]
+
+
+# ---------------------------------------------------------------- the VAE side: latents and their scale
+
+@torch.no_grad()
+def encode_latents(vae: ConvVAE, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Images -> the VAE's mean latents mu (N, 4, 7, 7), unscaled."""
+    device = next(vae.parameters()).device
+    x = flatten_images(images)
+    return torch.cat([vae.encode(x[i:i + batch_size].to(device))[0] for i in range(0, len(x), batch_size)])
+
+
+def latent_scale(latents: torch.Tensor) -> float:
+    """1 / std of the latents: multiply by it and the latents have unit variance, like the
+    noise the diffusion starts from. SD's 0.18215 is this number, measured on its own VAE."""
+    return 1.0 / latents.float().std().item()
+
+
+def train_classifier(model: Classifier, images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 3,
+                     batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
+                     device: str | torch.device | None = None) -> Classifier:
+    """Plain cross-entropy training of the judge that scores prompt adherence."""
+    seed_everything(seed)
+    device = pick_device(device)
+    model.to(device).train()
+    x, y = flatten_images(images).to(device), labels.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * -(-len(x) // batch_size))
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), device=device).split(batch_size):
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+    return model.eval()
+
+
+# ---------------------------------------------------------------- the pipeline: text -> latent -> picture
+
+class LatentDiffusionPipeline:
+    """`pipe(["seven", "七"], guidance=4, steps=25, seed=0)` -> images (N, 1, 28, 28) in [0, 1].
+
+    Each call: encode the prompts, start from seeded Gaussian noise in the scaled latent space,
+    run `steps` deterministic DDIM steps with classifier-free guidance, unscale, VAE-decode.
+    """
+
+    def __init__(self, vae: ConvVAE, denoiser: Denoiser, scale: float):
+        self.vae, self.denoiser, self.scale = vae.eval(), denoiser.eval(), scale
+        self.text_encoder = denoiser.text_encoder
+        self.device = next(denoiser.parameters()).device
+
+    @torch.no_grad()
+    def decode(self, latents: torch.Tensor) -> torch.Tensor:
+        """Scaled latents -> pixels: undo the scale, then the VAE decoder paints."""
+        return self.vae.decode(latents.to(self.device) / self.scale)
+
+    @torch.no_grad()
+    def eps(self, x: torch.Tensor, t: int, cond: torch.Tensor, empty: torch.Tensor, guidance: float):
+        """Classifier-free guidance: eps_empty + g * (eps_prompt - eps_empty), in one batch."""
+        tt = torch.full((2 * len(x),), t, device=self.device)
+        e_cond, e_empty = self.denoiser(torch.cat([x, x]), tt, torch.cat([cond, empty])).chunk(2)
+        return e_empty + guidance * (e_cond - e_empty)
+
+    @torch.no_grad()
+    def __call__(self, prompts: list[str], *, guidance: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS,
+                 seed: int = 0, keep: Iterable[int] | None = None, keep_x0: bool = False):
+        """Text -> images. With `keep` (step numbers, 0 = the starting noise, `steps` = the end),
+        return (images, {step: scaled latent}) for drawing the denoising walk; with `keep_x0`,
+        the latents kept are the denoiser's guess of the clean result at that step instead."""
+        if not 1 <= steps <= T:
+            raise ValueError(f"steps must be between 1 and {T}, got {steps}")
+        cond = self.text_encoder(list(prompts))
+        empty = self.text_encoder(torch.full((len(cond),), EMPTY, device=self.device))
+        g = torch.Generator().manual_seed(seed)  # CPU noise: the same seed gives the same start anywhere
+        x = torch.randn(len(cond), self.vae.latent_channels, 7, 7, generator=g).to(self.device)
+        ab = alphas_bar(self.device)
+        ts = torch.linspace(T - 1, 0, steps).round().long().tolist()
+        keep = set(keep or ())
+        kept = {0: torch.zeros_like(x) if keep_x0 else x.clone()} if 0 in keep else {}
+        for i, t in enumerate(ts):
+            e = self.eps(x, t, cond, empty, guidance)
+            a, a_prev = ab[t], (ab[ts[i + 1]] if i + 1 < steps else torch.tensor(1.0, device=self.device))
+            x0 = (x - (1 - a).sqrt() * e) / a.sqrt()              # the clean latent the net sees now
+            x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * e       # DDIM, eta = 0: no fresh noise
+            if i + 1 in keep:
+                kept[i + 1] = (x0 if keep_x0 else x).clone()
+        images = self.decode(x).clamp(0, 1)
+        return (images, kept) if keep else images
+
+
+def load_pipeline(device: str | torch.device = "cpu") -> LatentDiffusionPipeline:
+    """The bundled "mnist-latent-diffusion": conv VAE + denoiser (with its text encoder) + scale."""
+    vae = load_checkpoint(WEIGHTS_DIR / "mnist-conv-vae.pt", model=ConvVAE, device=device)
+    denoiser = load_checkpoint(WEIGHTS_DIR / "mnist-latent-denoiser.pt", model=Denoiser, device=device)
+    return LatentDiffusionPipeline(vae, denoiser, denoiser.meta["latent_scale"])
+
+
+@torch.no_grad()
+def prompt_adherence(pipe: LatentDiffusionPipeline, judge: Classifier, per_digit: int = 100,
+                     batch: int = 500, **kwargs) -> torch.Tensor:
+    """For each digit 0-9: the fraction of `per_digit` generated images the judge calls that digit."""
+    digits = torch.arange(10).repeat_interleave(per_digit)
+    preds = []
+    for i in range(0, len(digits), batch):
+        images = pipe([str(d) for d in digits[i:i + batch].tolist()], seed=i, **kwargs)
+        preds.append(judge.predict(images.to(next(judge.parameters()).device)).cpu())
+    return (torch.cat(preds) == digits).float().reshape(10, per_digit).mean(1)
