@@ -28,3 +28,4 @@ notebooks: setup  # re-run every lesson in full and save the outputs (commit the
 benchmarks: setup
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/widget_latency.py
+	$(BIN)/python benchmarks/diffusion_cost.py
