@@ -85,3 +85,18 @@ def test_every_listed_pretrained_name_loads():
     for name in pretrained_names():
         obj = load_pretrained(name)
         assert not getattr(obj, "training", False), name  # models come back in eval mode
+
+
+def test_lesson06_prefers_the_learners_own_model_and_falls_back_clearly(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
+    assert "bundled mnist-vae-20" in which and "no checkpoint" in which and str(tmp_path) not in which
+
+    own = checkpoints.user_checkpoint("mine")
+    save_checkpoint(VAE(), own, epochs=10, test_loss=107.0)
+    model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
+    assert which.startswith("your model") and "10 epochs" in which and model.meta["test_loss"] == 107.0
+
+    own.write_bytes(b"half a file")
+    model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
+    assert "corrupted" in which and model.meta["epochs"] == 80

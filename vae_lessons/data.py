@@ -23,10 +23,6 @@ from torchvision import datasets
 ENV_VAR = "VAE_LESSONS_DATA"
 DATASETS = {"mnist": datasets.MNIST, "fashion": datasets.FashionMNIST}
 # Fashion-MNIST's class names, for plot titles; MNIST's classes are the digits themselves.
-FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-
-
 class DataNotFoundError(FileNotFoundError):
     """The dataset is on none of the searched folders and could not be downloaded."""
 
