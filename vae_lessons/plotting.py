@@ -64,12 +64,16 @@ def plot_history(history: dict[str, list[float]]) -> Figure:
     return fig
 
 
-def plot_latent_scatter(z: torch.Tensor, labels: torch.Tensor, ax=None, title: str = ""):
-    """2-D codes as dots coloured by digit: clusters, and the holes between them."""
+def plot_latent_scatter(z: torch.Tensor, labels: torch.Tensor, ax=None, title: str = "",
+                        max_points: int = 3000):
+    """2-D codes as dots coloured by digit: clusters, and the holes between them.
+
+    At most `max_points` dots (the first ones): enough to show every cluster and hole, and it
+    keeps the saved figure small enough for GitHub and Colab previews."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 3.6))
-    z, labels = z.detach().cpu(), labels.cpu()
-    points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=2, alpha=0.7)
+    z, labels = z.detach().cpu()[:max_points], labels.cpu()[:max_points]
+    points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=3, alpha=0.7)
     ax.figure.colorbar(points, ax=ax, ticks=range(10))
     ax.set(title=title, xlabel="z[0]", ylabel="z[1]")
     return ax
