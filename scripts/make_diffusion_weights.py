@@ -21,7 +21,9 @@ from vae_lessons import diffusion as D
 from vae_lessons.checkpoints import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from vae_lessons.data import load_dataset
 from vae_lessons.models import Classifier, ConvVAE
-from vae_lessons.training import evaluate, train
+from vae_lessons.training import evaluate, seed_everything, train
+
+DENOISER = {"lr": 2e-3, "ema_decay": 0.995, "p_uncond": 0.1}  # train_denoiser's settings, also stored in meta
 
 START = time.perf_counter()
 
@@ -57,6 +59,7 @@ def main() -> None:
 
     if "classifier" in stages:
         say(f"training the classifier, {args.classifier_epochs} epochs")
+        seed_everything(args.seed)  # fixes the starting weights too
         judge = D.train_classifier(Classifier(), train_x, train_y, epochs=args.classifier_epochs,
                                    batch_size=args.batch_size, lr=3e-3, seed=args.seed)
         acc = (judge.predict(test_x) == test_y).float().mean().item()
@@ -66,6 +69,7 @@ def main() -> None:
 
     if "vae" in stages:
         say(f"training the conv VAE, {args.vae_epochs} epochs, beta {args.vae_beta}")
+        seed_everything(args.seed)
         vae = ConvVAE()
         train(vae, train_x, epochs=args.vae_epochs, batch_size=args.batch_size, beta=args.vae_beta,
               seed=args.seed, progress=False)
@@ -79,11 +83,12 @@ def main() -> None:
         latents = D.encode_latents(vae, train_x)
         scale = D.latent_scale(latents)  # measured on the weights as stored (float16)
         say(f"training the denoiser, {args.denoiser_steps} steps of {args.batch_size}")
+        seed_everything(args.seed)
         den = D.Denoiser()
-        D.train_denoiser(den, latents * scale, train_y, steps=args.denoiser_steps, batch_size=args.batch_size,
+        D.train_denoiser(den, latents * scale, train_y, steps=args.denoiser_steps, batch_size=args.batch_size, **DENOISER,
                          seed=args.seed, callback=lambda step, loss: say(f"  step {step:5d}  loss {loss:.4f}"))
         save_checkpoint(den, files["latent-denoiser"], half=True, **common, steps=args.denoiser_steps,
-                        lr=2e-3, ema_decay=0.995, p_uncond=0.1, T=D.T, latent_scale=scale,
+                        **DENOISER, T=D.T, latent_scale=scale,
                         guidance=D.DEFAULT_GUIDANCE, ddim_steps=D.DEFAULT_STEPS)
 
     if all(f.is_file() for f in files.values()):

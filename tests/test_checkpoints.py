@@ -84,7 +84,8 @@ def test_bundled_vae_reaches_the_promised_test_loss(pretrained, mnist_test):
 def test_every_listed_pretrained_name_loads():
     for name in pretrained_names():
         obj = load_pretrained(name)
-        assert not getattr(obj, "training", False), name  # models come back in eval mode
+        parts = [obj.vae, obj.denoiser] if name == "mnist-latent-diffusion" else [obj]
+        assert all(not part.training for part in parts), name  # models come back in eval mode
 
 
 def test_lesson06_prefers_the_learners_own_model_and_falls_back_clearly(tmp_path, monkeypatch):
@@ -96,6 +97,10 @@ def test_lesson06_prefers_the_learners_own_model_and_falls_back_clearly(tmp_path
     save_checkpoint(VAE(), own, epochs=10, test_loss=107.0)
     model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
     assert which.startswith("your model") and "10 epochs" in which and model.meta["test_loss"] == 107.0
+
+    save_checkpoint(VAE(latent_dim=2), own, epochs=3, test_loss=150.0)  # another architecture
+    model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
+    assert "corrupted or of another architecture" in which and model.latent_dim == 20
 
     own.write_bytes(b"half a file")
     model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")

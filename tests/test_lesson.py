@@ -1,3 +1,4 @@
+import numpy as np
 import torch
 
 from vae_lessons.lesson import check, fast_mode
@@ -9,9 +10,13 @@ def test_check_accepts_right_answers_and_hints_on_wrong_or_missing(capsys):
     check(torch.zeros(3), torch.zeros(2), hint="shape")
     check(None, 1.0, hint="start here")
     check("encoder", "encoder", hint="")
+    check([1.0, 2.0], torch.tensor([1.0, 2.0]), hint="")  # a list is a fine answer
+    check(np.array([0.5]), 0.5, hint="np")  # wrong shape: (1,) against ()
+    check(np.float64(0.5), 0.5, hint="")
     out = capsys.readouterr().out.splitlines()
     assert out == ["Correct!", "Not quite. Hint: look at mu", "Not quite. Hint: shape",
-                   "Not answered yet. Hint: start here", "Correct!"]
+                   "Not answered yet. Hint: start here", "Correct!", "Correct!",
+                   "Not quite. Hint: np", "Correct!"]
 
 
 def test_fast_mode_reads_the_environment(monkeypatch):

@@ -1,8 +1,12 @@
+import io
+
 import ipywidgets as W
 import matplotlib.pyplot as plt
+import PIL.Image
 import pytest
 import torch
 
+from vae_lessons.plotting import image_png
 from vae_lessons.widgets import LatentExplorer, LiveFigure
 
 
@@ -71,3 +75,10 @@ def test_live_figure_redraws_when_its_control_moves():
     live.controls["mu"].value = 2.0
     assert seen == [0.0, 2.0] and live.image.value != first and "mu = 2.0" in live.output.value
     assert plt.get_fignums() == figures_before
+
+
+def test_image_png_is_a_scaled_png_of_the_digit():
+    x = torch.zeros(784)
+    x[:28] = 1.0  # the top row white
+    img = PIL.Image.open(io.BytesIO(image_png(x, scale=5)))
+    assert img.size == (140, 140) and img.getpixel((0, 0)) == 255 and img.getpixel((0, 5)) == 0

@@ -9,7 +9,7 @@ import time
 from .checkpoints import save_checkpoint
 from .data import DATASETS, DataNotFoundError, load_dataset
 from .models import VAE
-from .training import pick_device, train
+from .training import pick_device, seed_everything, train
 
 
 def positive_int(text: str) -> int:
@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.subset:
         train_x = train_x[:args.subset]
     device = pick_device(args.device)
+    seed_everything(args.seed)  # before the model exists: the seed fixes its starting weights too
     model = VAE(hidden_dim=args.hidden_dim, latent_dim=args.latent_dim)
     print(f"training VAE({args.hidden_dim}, {args.latent_dim}) on {len(train_x)} {args.dataset} "
           f"images, device {device}", flush=True)

@@ -122,16 +122,17 @@ def load_own_or_pretrained(own: str, pretrained: str,
                            device: str | torch.device = "cpu") -> tuple[nn.Module, str]:
     """The model a learner trained earlier (`user_checkpoint(own)`) if it is readable, else the
     bundled `pretrained` one; with a sentence saying which (and never a machine path)."""
-    reason = "no checkpoint from lesson 05 yet (run lesson 05 in full mode to make one)"
+    reason = ("no checkpoint from lesson 05 in this runtime (run lesson 05 in full mode here "
+              "first; on Colab, in the same session)")
+    bundled = load_pretrained(pretrained, device=device)
     if user_checkpoint(own).is_file():
-        try:
-            model = load_checkpoint(user_checkpoint(own), device=device)
+        try:  # it must be the same kind of model as the bundled one, or the lesson breaks later
+            model = load_checkpoint(user_checkpoint(own), type(bundled)(**bundled.config), device)
             return model, (f"your model from lesson 05 ({model.meta['epochs']} epochs, "
                            f"test loss {model.meta['test_loss']:.1f})")
         except (CheckpointError, KeyError):
             reason = "the checkpoint from lesson 05 is corrupted or of another architecture"
-    model = load_pretrained(pretrained, device=device)
-    return model, f"the bundled {pretrained} model (test loss {model.meta['test_loss']:.1f}); {reason}"
+    return bundled, f"the bundled {pretrained} model (test loss {bundled.meta['test_loss']:.1f}); {reason}"
 
 
 def pretrained_names() -> list[str]:

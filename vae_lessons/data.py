@@ -22,7 +22,8 @@ from torchvision import datasets
 
 ENV_VAR = "VAE_LESSONS_DATA"
 DATASETS = {"mnist": datasets.MNIST, "fashion": datasets.FashionMNIST}
-# Fashion-MNIST's class names, for plot titles; MNIST's classes are the digits themselves.
+
+
 class DataNotFoundError(FileNotFoundError):
     """The dataset is on none of the searched folders and could not be downloaded."""
 

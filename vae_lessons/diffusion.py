@@ -145,11 +145,13 @@ def ddpm_loss(denoiser: Denoiser, x0: torch.Tensor, ids: torch.Tensor, p_uncond:
 
 
 def train_denoiser(denoiser: Denoiser, latents: torch.Tensor, labels: torch.Tensor, *, steps: int = 6000,
-                   batch_size: int = 128, lr: float = 2e-3, ema_decay: float = 0.995, seed: int = 0,
+                   batch_size: int = 128, lr: float = 2e-3, ema_decay: float = 0.995, p_uncond: float = 0.1,
+                   seed: int = 0,
                    device: str | torch.device | None = None,
                    callback: Callable[[int, float], None] | None = None) -> list[float]:
     """Train on (scaled latents, digit labels) for `steps` batches; return the loss per step.
 
+    `p_uncond` is how often the prompt is dropped (0 = no classifier-free guidance possible).
     The learning rate decays to zero on a cosine, and the weights kept at the end are an
     exponential moving average (EMA) of the trained ones: both give cleaner samples from a
     short run. `callback(step, mean loss)` runs every 500 steps.
@@ -164,7 +166,7 @@ def train_denoiser(denoiser: Denoiser, latents: torch.Tensor, labels: torch.Tens
     losses = []
     for step in range(1, steps + 1):
         idx = torch.randint(0, len(latents), (batch_size,), device=device)
-        loss = ddpm_loss(denoiser, latents[idx], labels[idx])
+        loss = ddpm_loss(denoiser, latents[idx], labels[idx], p_uncond)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

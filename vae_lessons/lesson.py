@@ -40,12 +40,12 @@ def check(answer, expected, hint: str, atol: float = 1e-4) -> None:
         print(f"Not answered yet. Hint: {hint}")
         return
     try:
-        if isinstance(answer, (torch.Tensor, float, int)) and not isinstance(answer, bool):
-            a = torch.as_tensor(answer).detach().cpu().double()  # a GPU answer is fine too
+        if isinstance(answer, (str, bool)):
+            ok = answer == expected
+        else:  # numbers, tensors (on any device), lists, NumPy arrays: compare as numbers
+            a = torch.as_tensor(answer).detach().cpu().double()
             e = torch.as_tensor(expected).detach().cpu().double()
             ok = a.shape == e.shape and torch.allclose(a, e, atol=atol, rtol=0)
-        else:
-            ok = answer == expected
-    except (TypeError, RuntimeError):
+    except (TypeError, ValueError, RuntimeError):
         ok = False
     print("Correct!" if ok else f"Not quite. Hint: {hint}")

@@ -7,7 +7,6 @@ is a slice of a shuffled index, so no per-image Python work happens at all.
 
 from __future__ import annotations
 
-import os
 import random
 from typing import Callable
 
@@ -43,7 +42,6 @@ def seed_everything(seed: int) -> None:
         np.random.seed(seed)
     except ImportError:
         pass
-    os.environ.setdefault("PYTHONHASHSEED", str(seed))
 
 
 def loss_parts(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
