@@ -22,6 +22,7 @@ from torch import nn
 
 from . import __version__
 from . import models
+from .data import cache_dir
 
 FORMAT = "vae-lessons/1"
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -112,10 +113,9 @@ def _check_fits(model: nn.Module, state: dict, path: Path) -> None:
 
 
 def user_checkpoint(name: str) -> Path:
-    """Where lessons keep a model they trained, outside the checkout: the per-user cache
-    (XDG_CACHE_HOME or ~/.cache, then vae_lessons/checkpoints/<name>.pt)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "vae_lessons" / "checkpoints" / f"{name}.pt"
+    """Where lessons keep a model they trained, outside the checkout:
+    <the per-user cache>/checkpoints/<name>.pt (see `data.cache_dir`)."""
+    return cache_dir() / "checkpoints" / f"{name}.pt"
 
 
 def load_own_or_pretrained(own: str, pretrained: str,

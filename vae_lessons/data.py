@@ -28,6 +28,12 @@ class DataNotFoundError(FileNotFoundError):
     """The dataset is on none of the searched folders and could not be downloaded."""
 
 
+def cache_dir() -> Path:
+    """The per-user cache of the lessons (XDG_CACHE_HOME or ~/.cache, then vae_lessons): data
+    and checkpoints a learner makes live here, never in the checkout."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "vae_lessons"
+
+
 def candidate_roots(root: str | os.PathLike | None = None) -> list[Path]:
     """The folders searched for the data, in order (see the module docstring)."""
     roots = []
@@ -35,8 +41,7 @@ def candidate_roots(root: str | os.PathLike | None = None) -> list[Path]:
         roots.append(Path(root))
     if os.environ.get(ENV_VAR):
         roots.append(Path(os.environ[ENV_VAR]))
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    roots.append(cache / "vae_lessons")
+    roots.append(cache_dir())
     return [r.expanduser() for r in roots]
 
 
