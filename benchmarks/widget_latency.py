@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from vae_lessons.checkpoints import load_pretrained  # noqa: E402
+from vae_lessons.pretrained import load_pretrained  # noqa: E402
 from vae_lessons.widgets import LatentExplorer  # noqa: E402
 
 

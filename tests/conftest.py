@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from vae_lessons.checkpoints import load_pretrained
+from vae_lessons.pretrained import load_pretrained
 from vae_lessons.data import load_dataset
 
 

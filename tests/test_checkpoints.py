@@ -2,8 +2,9 @@ import pytest
 import torch
 
 from vae_lessons import checkpoints
-from vae_lessons.checkpoints import (CheckpointError, load_checkpoint, load_pretrained,
-                                     pretrained_names, save_checkpoint)
+
+from vae_lessons.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from vae_lessons.pretrained import load_own_or_pretrained, load_pretrained, pretrained_names
 from vae_lessons.models import VAE, Autoencoder
 from vae_lessons.training import evaluate
 
@@ -90,18 +91,18 @@ def test_every_listed_pretrained_name_loads():
 
 def test_lesson06_prefers_the_learners_own_model_and_falls_back_clearly(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
+    model, which = load_own_or_pretrained("mine", "mnist-vae-20")
     assert "bundled mnist-vae-20" in which and "no checkpoint" in which and str(tmp_path) not in which
 
     own = checkpoints.user_checkpoint("mine")
     save_checkpoint(VAE(), own, epochs=10, test_loss=107.0)
-    model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
+    model, which = load_own_or_pretrained("mine", "mnist-vae-20")
     assert which.startswith("your model") and "10 epochs" in which and model.meta["test_loss"] == 107.0
 
     save_checkpoint(VAE(latent_dim=2), own, epochs=3, test_loss=150.0)  # another architecture
-    model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
+    model, which = load_own_or_pretrained("mine", "mnist-vae-20")
     assert "corrupted or of another architecture" in which and model.latent_dim == 20
 
     own.write_bytes(b"half a file")
-    model, which = checkpoints.load_own_or_pretrained("mine", "mnist-vae-20")
+    model, which = load_own_or_pretrained("mine", "mnist-vae-20")
     assert "corrupted" in which and model.meta["epochs"] == 80

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from vae_lessons import diffusion as D
-from vae_lessons.checkpoints import load_pretrained
+from vae_lessons.pretrained import load_pretrained
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +72,11 @@ def test_generated_digits_are_the_prompted_ones(pipe):
 def test_ddim_steps_must_be_sensible(pipe):
     with pytest.raises(ValueError, match="steps"):
         pipe(["1"], steps=0)
+
+
+def test_bad_pipeline_input_gets_one_clear_message(pipe):
+    with pytest.raises(TypeError, match="list of prompts"):
+        pipe("seven")
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="finite"):
+            pipe(["7"], guidance=bad)

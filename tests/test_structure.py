@@ -7,7 +7,7 @@ import vae_lessons
 
 PACKAGE = Path(vae_lessons.__file__).parent
 FOUNDATIONS = {"data", "models", "losses"}
-BUILT_ON_FOUNDATIONS = {"training", "checkpoints", "plotting", "widgets", "diffusion"}
+BUILT_ON_FOUNDATIONS = {"training", "checkpoints", "plotting", "widgets", "diffusion", "pretrained"}
 
 
 def package_imports(module: str) -> set[str]:
@@ -30,3 +30,18 @@ def test_middle_layer_never_imports_the_cli_or_lesson_helpers():
     for module in BUILT_ON_FOUNDATIONS:
         if (PACKAGE / f"{module}.py").exists():
             assert not package_imports(module) & {"__main__", "lesson"}, module
+
+
+def test_no_import_circles():
+    """Follow every module's package imports: no module may reach itself again."""
+    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    graph = {m: package_imports(m) & modules for m in modules}
+
+    def reaches(start: str, node: str, seen: set[str]) -> bool:
+        for nxt in graph[node]:
+            if nxt == start or (nxt not in seen and reaches(start, nxt, seen | {nxt})):
+                return True
+        return False
+
+    circles = sorted(m for m in modules if reaches(m, m, {m}))
+    assert not circles, f"modules on an import circle: {circles}"

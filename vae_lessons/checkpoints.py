@@ -26,8 +26,6 @@ from .data import cache_dir
 
 FORMAT = "vae-lessons/1"
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-PIPELINES = ("mnist-latent-diffusion",)  # assembled from several checkpoints by `diffusion`
-PIPELINE_PARTS = ("mnist-latent-denoiser",)  # loaded only as part of a pipeline
 
 
 class CheckpointError(ValueError):
@@ -116,37 +114,3 @@ def user_checkpoint(name: str) -> Path:
     """Where lessons keep a model they trained, outside the checkout:
     <the per-user cache>/checkpoints/<name>.pt (see `data.cache_dir`)."""
     return cache_dir() / "checkpoints" / f"{name}.pt"
-
-
-def load_own_or_pretrained(own: str, pretrained: str,
-                           device: str | torch.device = "cpu") -> tuple[nn.Module, str]:
-    """The model a learner trained earlier (`user_checkpoint(own)`) if it is readable, else the
-    bundled `pretrained` one; with a sentence saying which (and never a machine path)."""
-    reason = ("no checkpoint from lesson 05 in this runtime (run lesson 05 in full mode here "
-              "first; on Colab, in the same session)")
-    bundled = load_pretrained(pretrained, device=device)
-    if user_checkpoint(own).is_file():
-        try:  # it must be the same kind of model as the bundled one, or the lesson breaks later
-            model = load_checkpoint(user_checkpoint(own), type(bundled)(**bundled.config), device)
-            return model, (f"your model from lesson 05 ({model.meta['epochs']} epochs, "
-                           f"test loss {model.meta['test_loss']:.1f})")
-        except (CheckpointError, KeyError):
-            reason = "the checkpoint from lesson 05 is corrupted or of another architecture"
-    return bundled, f"the bundled {pretrained} model (test loss {bundled.meta['test_loss']:.1f}); {reason}"
-
-
-def pretrained_names() -> list[str]:
-    """Names accepted by `load_pretrained`."""
-    return sorted([p.stem for p in WEIGHTS_DIR.glob("*.pt") if p.stem not in PIPELINE_PARTS]
-                  + list(PIPELINES))
-
-
-def load_pretrained(name: str = "mnist-vae-20", device: str | torch.device = "cpu"):
-    """A bundled, trained model in eval mode (see vae_lessons/weights/MODEL_CARD.md)."""
-    if name in PIPELINES:
-        from .diffusion import load_pipeline  # diffusion builds on this module, not the reverse
-        return load_pipeline(device=device)
-    path = WEIGHTS_DIR / f"{name}.pt"
-    if name in PIPELINE_PARTS or not path.is_file():
-        raise ValueError(f"no pretrained model {name!r}; available: {', '.join(pretrained_names())}")
-    return load_checkpoint(path, device=device)

@@ -266,8 +266,12 @@ class LatentDiffusionPipeline:
         """Text -> images. With `keep` (step numbers, 0 = the starting noise, `steps` = the end),
         return (images, {step: scaled latent}) for drawing the denoising walk; with `keep_x0`,
         the latents kept are the denoiser's guess of the clean result at that step instead."""
+        if isinstance(prompts, str):
+            raise TypeError(f"pass a list of prompts, e.g. pipe([{prompts!r}]), not a single string")
         if not 1 <= steps <= T:
             raise ValueError(f"steps must be between 1 and {T}, got {steps}")
+        if not math.isfinite(guidance):
+            raise ValueError(f"guidance must be a finite number, got {guidance}")
         cond = self.text_encoder(list(prompts))
         empty = self.text_encoder(torch.full((len(cond),), EMPTY, device=self.device))
         g = torch.Generator().manual_seed(seed)  # CPU noise: the same seed gives the same start anywhere
