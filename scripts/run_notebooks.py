@@ -5,7 +5,9 @@
 
 Committed notebooks carry outputs from a full run, so GitHub and Colab show the figures before
 anyone runs a cell. Each run prints the wall time per lesson (the README's "Teaching with it"
-table comes from here). A notebook is written only if it ran without error, atomically.
+table comes from here). Notebooks are written only when every requested lesson ran without
+error (a false `claim(...)` is an error in full mode): then atomically, all together. Progress
+bars are off (TQDM_DISABLE), so no half-drawn bar is saved.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 MACHINE_PATH = re.compile(r"(/work/|/root/|/home/[^/\s]+/|/tmp/|\.\./shared)")
 
 
-def run(path: Path, fast: bool, timeout: int) -> float:
+def run(path: Path, fast: bool, timeout: int) -> tuple[nbformat.NotebookNode, float]:
     nb = nbformat.read(path, as_version=4)
     env_fast = os.environ.pop("VAE_LESSONS_FAST", None)
     if fast:
@@ -42,10 +45,13 @@ def run(path: Path, fast: bool, timeout: int) -> float:
               for m in MACHINE_PATH.findall(str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", "")))}
     if leaked:
         raise SystemExit(f"{path.name}: outputs show machine paths {sorted(leaked)}; print no paths")
+    return nb, seconds
+
+
+def write(nb: nbformat.NotebookNode, path: Path) -> None:
     tmp = path.with_suffix(".ipynb.tmp")
     nbformat.write(nb, tmp)
     os.replace(tmp, path)
-    return seconds
 
 
 def main() -> int:
@@ -59,8 +65,18 @@ def main() -> int:
         paths = [p for p in paths if any(p.name.startswith(l) for l in args.lessons)]
     if not paths:
         parser.error("no matching notebooks")
+    os.environ["TQDM_DISABLE"] = "1"
+    done = []
     for path in paths:
-        print(f"{path.name:40s} {run(path, args.fast, args.timeout):7.1f} s", flush=True)
+        try:
+            nb, seconds = run(path, args.fast, args.timeout)
+        except CellExecutionError as e:
+            print(f"{path.name}: failed, nothing written\n{e}", file=sys.stderr)
+            return 1
+        print(f"{path.name:40s} {seconds:7.1f} s", flush=True)
+        done.append((nb, path))
+    for nb, path in done:
+        write(nb, path)
     return 0
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import vae_lessons
 
 PACKAGE = Path(vae_lessons.__file__).parent
-FOUNDATIONS = {"data", "models", "losses"}
+FOUNDATIONS = {"data", "models", "losses", "i18n"}
 BUILT_ON_FOUNDATIONS = {"training", "checkpoints", "plotting", "widgets", "diffusion", "pretrained"}
 
 

@@ -35,3 +35,29 @@ def test_autoencoder_trains_with_no_kl_term(mnist_test):
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="at least 1"):
         train(VAE(), torch.rand(10, 784), epochs=0)
+
+
+def test_one_train_step_lowers_the_loss_on_a_fixed_batch(mnist_test):
+    from vae_lessons.training import train_step
+    x = mnist_test[0][:128]
+    model = VAE()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    bce0, kl0 = train_step(model, optimizer, x)
+    assert bce0.shape == () and kl0.shape == () and not bce0.requires_grad and not kl0.requires_grad
+    for _ in range(20):
+        bce, kl = train_step(model, optimizer, x)
+    assert bce + kl < 0.8 * (bce0 + kl0)
+
+
+def test_train_runs_a_learners_own_step_function_once_per_batch(mnist_test):
+    from vae_lessons.training import train_step
+    calls = []
+
+    def my_step(model, optimizer, x, beta=1.0):
+        calls.append((len(x), beta))
+        return train_step(model, optimizer, x, beta)
+
+    history = train(VAE(hidden_dim=32, latent_dim=4), mnist_test[0][:300], epochs=2, batch_size=128,
+                    beta=0.5, progress=False, step_fn=my_step)
+    assert calls == [(128, 0.5), (128, 0.5), (44, 0.5)] * 2
+    assert len(history["train_loss"]) == 2 and history["train_loss"][1] < history["train_loss"][0]

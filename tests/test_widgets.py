@@ -82,3 +82,15 @@ def test_image_png_is_a_scaled_png_of_the_digit():
     x[:28] = 1.0  # the top row white
     img = PIL.Image.open(io.BytesIO(image_png(x, scale=5)))
     assert img.size == (140, 140) and img.getpixel((0, 0)) == 255 and img.getpixel((0, 5)) == 0
+
+
+def test_snapshot_is_a_static_picture_of_several_settings_and_keeps_the_widget():
+    def draw(fig, a):
+        fig.add_subplot().plot([0, 1], [0, a])
+
+    live = LiveFigure(draw, {"a": W.FloatSlider(value=1.0)})
+    before = live.image.value
+    one = PIL.Image.open(io.BytesIO(live.snapshot([{"a": 2.0}]).data))
+    three = PIL.Image.open(io.BytesIO(live.snapshot([{"a": 0.0}, {"a": 2.0}, {"a": 3.0}]).data))
+    assert three.height == 3 * one.height and three.width == one.width
+    assert live.controls["a"].value == 1.0 and live.image.value == before

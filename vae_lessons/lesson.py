@@ -1,11 +1,20 @@
-"""The two helpers every lesson notebook calls: `setup()` first, `check()` for exercises."""
+"""The helpers every lesson notebook calls: `setup()` first, `claim()` for what the prose says
+a result shows, and `check()` / `check_function()` for exercises.
+
+Why `claim`: a lesson that contradicts its own figure is the worst bug a teaching series can
+ship. Every sentence about a result is either printed from the values or stated through
+`claim(condition, sentence)`: in full mode (the committed run) a false claim stops the run; in
+fast mode (small data, few epochs) it is only reported.
+"""
 
 from __future__ import annotations
 
 import os
+from typing import Any, Callable, Iterable, Sequence
 
 import torch
 
+from .i18n import set_language, tr
 from .plotting import use_lesson_style
 from .training import pick_device, seed_everything
 
@@ -18,34 +27,157 @@ def fast_mode() -> bool:
     return os.environ.get(FAST_ENV, "0").strip().lower() in ("1", "true", "yes")
 
 
-def setup(seed: int = 0) -> tuple[torch.device, bool]:
-    """Pick the device, seed everything, set the figure style; say what was chosen."""
+def setup(seed: int = 0, lang: str | None = None) -> tuple[torch.device, bool]:
+    """Pick the device, seed everything, set the figure style and language; say what was chosen."""
+    if lang is not None:
+        set_language(lang)
     device, fast = pick_device(), fast_mode()
     seed_everything(seed)
     use_lesson_style()
     name = torch.cuda.get_device_name(0) if device.type == "cuda" else device.type
-    print(f"device: {name} | fast mode: {'on' if fast else 'off'} ({FAST_ENV})")
+    on_off = tr("on", "开") if fast else tr("off", "关")
+    print(tr(f"device: {name} | fast mode: {on_off} ({FAST_ENV})",
+             f"设备：{name} | 快速模式：{on_off}（{FAST_ENV}）"))
     return device, fast
 
 
-def check(answer, expected, hint: str, atol: float = 1e-4) -> None:
+# ---------------------------------------------------------------- claims
+
+class ClaimError(AssertionError):
+    """A sentence of the lesson that this run's numbers do not support (full mode only)."""
+
+
+def claim(condition: Any, text: str, zh: str | None = None) -> None:
+    """State what the run shows, checked: print "✓ text" when `condition` holds.
+
+    A false claim raises ClaimError in full mode, so `scripts/run_notebooks.py` fails and no
+    lesson is committed that contradicts its outputs; in fast mode it prints a ✗ line instead.
+    """
+    sentence = tr(text, zh)
+    if bool(condition):
+        print(f"✓ {sentence}")
+    elif fast_mode():
+        print(tr(f"✗ not shown by this fast-mode run (small data, few epochs): {sentence}",
+                 f"✗ 快速模式（数据少、轮数少）这次没有显示出来：{sentence}"))
+    else:
+        raise ClaimError(f"the lesson says {sentence!r}, but this run does not show it")
+
+
+# ---------------------------------------------------------------- exercise checks
+
+class Verdict:
+    """The result of a check: true when the answer is right. It prints itself once, when
+    made, so a cell ending with check(...) shows the verdict and no stray repr."""
+
+    def __init__(self, ok: bool, message: str):
+        self.ok, self.message = ok, message
+        print(message)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        return f"Verdict(ok={self.ok})"
+
+    def _ipython_display_(self) -> None:  # already printed: show nothing more
+        pass
+
+
+def _as_tensor(x: Any) -> torch.Tensor:
+    return torch.as_tensor(x).detach().cpu().double()
+
+
+def _compare(answer: Any, expected: Any, atol: float, rtol: float) -> str | None:
+    """None when `answer` equals `expected`; else what is wrong, as precisely as we can tell.
+
+    Shapes that differ only by size-1 dimensions ((1,) for a scalar) count as the same.
+    """
+    if isinstance(expected, (str, bool)) or isinstance(answer, (str, bool)):
+        return None if answer == expected else tr("that is not the expected answer", "这不是预期的答案")
+    try:
+        a, e = _as_tensor(answer), _as_tensor(expected)
+    except (TypeError, ValueError, RuntimeError):
+        return tr(f"expected numbers, got {type(answer).__name__}",
+                  f"需要的是数值，得到的是 {type(answer).__name__}")
+    if a.squeeze().shape != e.squeeze().shape:
+        return tr(f"wrong shape: yours is {tuple(a.shape)}, expected {tuple(e.shape)}",
+                  f"形状不对：你的是 {tuple(a.shape)}，应为 {tuple(e.shape)}")
+    a, e = a.reshape(e.shape), e
+    if torch.isnan(a).any() and not torch.isnan(e).any():
+        return tr("your answer contains NaN", "你的答案里有 NaN")
+
+    def close(x: torch.Tensor) -> bool:
+        return torch.allclose(x, e, atol=atol, rtol=rtol)
+
+    if close(a):
+        return None
+    if e.abs().max() > atol and close(-a):
+        return tr("right size, wrong sign", "大小对了，符号反了")
+    if e.abs().max() > atol and (close(a / 2) or close(2 * a)):
+        return tr("off by a factor of 2", "差了一个 2 倍")
+    worst = (a - e).abs().max().item()
+    return tr(f"the values differ (largest difference {worst:.3g})",
+              f"数值不一致（最大差 {worst:.3g}）")
+
+
+def check(answer: Any, expected: Any, hint: str = "", *, atol: float = 1e-4,
+          rtol: float = 1e-4, zh_hint: str | None = None) -> Verdict:
     """Compare an exercise answer with the expected one and print a verdict (never raises).
 
-    It returns nothing, so a cell that ends with check(...) shows the verdict and no stray True.
-
-    `answer` None (or ...) means "not answered yet": the learner gets the hint instead.
-    Tensors and numbers are compared with tolerance `atol`; anything else with ==.
+    `answer` None (or ...) means "not answered yet". Tensors, numbers, lists and NumPy arrays
+    are compared as numbers, with tolerance; the verdict says what is wrong when it can tell
+    (shape, sign, a factor of 2).
     """
+    hint = tr(hint, zh_hint)
     if answer is None or answer is ...:
-        print(f"Not answered yet. Hint: {hint}")
-        return
-    try:
-        if isinstance(answer, (str, bool)):
-            ok = answer == expected
-        else:  # numbers, tensors (on any device), lists, NumPy arrays: compare as numbers
-            a = torch.as_tensor(answer).detach().cpu().double()
-            e = torch.as_tensor(expected).detach().cpu().double()
-            ok = a.shape == e.shape and torch.allclose(a, e, atol=atol, rtol=0)
-    except (TypeError, ValueError, RuntimeError):
-        ok = False
-    print("Correct!" if ok else f"Not quite. Hint: {hint}")
+        return Verdict(False, tr(f"Not answered yet. Hint: {hint}", f"还没有作答。提示：{hint}"))
+    problem = _compare(answer, expected, atol, rtol)
+    if problem is None:
+        return Verdict(True, tr("Correct!", "正确！"))
+    return Verdict(False, tr(f"Not quite: {problem}. Hint: {hint}", f"还不对：{problem}。提示：{hint}"))
+
+
+def check_function(fn: Callable, reference: Callable, inputs: Iterable[Sequence] | Callable[[int], Sequence],
+                   *, mistakes: dict[str, Callable] | None = None, trials: int = 5,
+                   seeded: bool = False, atol: float = 1e-4, rtol: float = 1e-4) -> Verdict:
+    """Test a function the learner wrote against the package's own, on several inputs.
+
+    `inputs` is a list of argument tuples, or `inputs(k)` makes the k-th one (k = 0..trials-1).
+    `seeded=True` reseeds torch before each call, so functions that draw random numbers (such as
+    reparameterize) can be compared draw for draw. `mistakes` maps a message to a known wrong
+    implementation: when the learner's results match one, that message is the verdict.
+    """
+    cases = [inputs(k) for k in range(trials)] if callable(inputs) else [tuple(c) for c in inputs]
+
+    def run(f: Callable, args: Sequence, k: int):
+        if seeded:
+            torch.manual_seed(1000 + k)
+        return f(*[a.clone() if torch.is_tensor(a) else a for a in args])
+
+    answers = []
+    for k, args in enumerate(cases):
+        try:
+            answer = run(fn, args, k)
+        except NotImplementedError:
+            answer = None
+        except Exception as e:  # the learner's code: report, never crash the lesson
+            return Verdict(False, tr(f"Not quite: your function raised {type(e).__name__}: {e}",
+                                     f"还不对：你的函数抛出了 {type(e).__name__}：{e}"))
+        if answer is None:
+            return Verdict(False, tr("Not answered yet: the function returns nothing. Fill in its body.",
+                                     "还没有作答：函数没有返回值。请补全函数体。"))
+        answers.append(answer)
+    problems = [_compare(a, run(reference, args, k), atol, rtol) for k, (a, args) in enumerate(zip(answers, cases))]
+    if all(p is None for p in problems):
+        return Verdict(True, tr(f"Correct! (checked on {len(cases)} inputs)",
+                                f"正确！（用 {len(cases)} 组输入检查过）"))
+    for message, wrong in (mistakes or {}).items():
+        try:
+            if all(_compare(a, run(wrong, args, k), atol, rtol) is None
+                   for k, (a, args) in enumerate(zip(answers, cases))):
+                return Verdict(False, tr(f"Not quite: {message}", f"还不对：{message}"))
+        except Exception:  # a broken "mistake" must not hide the real verdict
+            continue
+    k, problem = next((k, p) for k, p in enumerate(problems) if p is not None)
+    return Verdict(False, tr(f"Not quite: on input #{k + 1}, {problem}.",
+                             f"还不对：第 {k + 1} 组输入上，{problem}。"))

@@ -20,6 +20,8 @@ from .models import flatten_images
 
 History = dict[str, list[float]]
 EpochCallback = Callable[[int, nn.Module, History], None]
+StepFn = Callable[[nn.Module, torch.optim.Optimizer, torch.Tensor, float],
+                  tuple[torch.Tensor, torch.Tensor]]
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
@@ -53,6 +55,21 @@ def loss_parts(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.T
     return F.binary_cross_entropy(out, x, reduction="sum"), torch.zeros((), device=x.device)
 
 
+def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
+               beta: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimisation step on the batch `x`; returns (BCE, KL), summed over the batch, detached.
+
+    The four lines every PyTorch training loop repeats: forget the old gradients, compute the
+    loss (BCE + beta * KL), backpropagate it, and let the optimizer move the weights.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    bce, kl = loss_parts(model, x)
+    loss = bce + beta * kl
+    loss.backward()
+    optimizer.step()
+    return bce.detach(), kl.detach()
+
+
 @torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, beta: float = 1.0, batch_size: int = 1000) -> float:
     """Mean loss per image (summed BCE + beta * KL), as the classic example reports test loss."""
@@ -69,12 +86,15 @@ def evaluate(model: nn.Module, x: torch.Tensor, beta: float = 1.0, batch_size: i
 def train(model: nn.Module, train_x: torch.Tensor, test_x: torch.Tensor | None = None, *,
           epochs: int = 10, batch_size: int = 128, lr: float = 1e-3, beta: float = 1.0,
           seed: int = 0, device: str | torch.device | None = None,
-          callback: EpochCallback | None = None, progress: bool = True) -> History:
+          callback: EpochCallback | None = None, progress: bool = True,
+          step_fn: StepFn = train_step) -> History:
     """Train `model` in place on the images `train_x` and return the per-epoch history.
 
     history["train_loss"], ["train_bce"], ["train_kl"] are means per image over the epoch;
     ["test_loss"] is `evaluate` on `test_x` after the epoch (when given). `callback(epoch,
     model, history)` runs after every epoch, e.g. to keep reconstruction snapshots.
+    `step_fn(model, optimizer, x, beta) -> (bce, kl)` makes one step on one batch; it is
+    `train_step` unless you pass your own (lesson 05 lets a learner write it).
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError("epochs and batch_size must be at least 1")
@@ -92,12 +112,9 @@ def train(model: nn.Module, train_x: torch.Tensor, test_x: torch.Tensor | None =
         model.train()
         sums = torch.zeros(2, device=device)  # running BCE and KL, read back once per epoch
         for idx in torch.randperm(len(x), device=device).split(batch_size):
-            bce, kl = loss_parts(model, x[idx])
-            loss = bce + beta * kl
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            sums += torch.stack([bce.detach(), kl.detach()])
+            bce, kl = step_fn(model, optimizer, x[idx], beta)
+            sums += torch.stack([torch.as_tensor(bce).detach().to(device).float().reshape(()),
+                                 torch.as_tensor(kl).detach().to(device).float().reshape(())])
             bar.update()
         bce_mean, kl_mean = (sums / len(x)).tolist()
         history["epoch"].append(epoch)

@@ -6,9 +6,11 @@ move, no flicker, no plots stacking up in an Output area.
 
 from __future__ import annotations
 
+import io
 from typing import Callable
 
 import ipywidgets as W
+import PIL.Image
 import torch
 from matplotlib.figure import Figure
 
@@ -118,6 +120,33 @@ class LiveFigure:
         text = self.draw(self.figure, **{k: c.value for k, c in self.controls.items()})
         self.output.value = f"<pre>{text}</pre>" if text else ""
         self.image.value = figure_png(self.figure)
+
+    def snapshot(self, settings: list[dict[str, object]]):
+        """A static picture of the widget at a few settings, one panel under the other, each
+        titled with its values: what GitHub and nbviewer readers see, where widgets don't run.
+
+        Returns an IPython Image (a plain PNG output); the live widget is left as it was.
+        """
+        from IPython.display import Image
+
+        panels = []
+        for values in settings:
+            self.figure.clear()
+            text = self.draw(self.figure, **{**{k: c.value for k, c in self.controls.items()}, **values})
+            caption = ", ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}"
+                                for k, v in values.items())
+            self.figure.suptitle(caption + (f"  ({text})" if text else ""), fontsize=11)
+            self.figure.tight_layout()
+            panels.append(PIL.Image.open(io.BytesIO(figure_png(self.figure))).convert("RGB"))
+        self.update()
+        sheet = PIL.Image.new("RGB", (max(p.width for p in panels), sum(p.height for p in panels)), "white")
+        top = 0
+        for panel in panels:
+            sheet.paste(panel, (0, top))
+            top += panel.height
+        buf = io.BytesIO()
+        sheet.save(buf, format="png", optimize=True)
+        return Image(data=buf.getvalue())
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
