@@ -7,6 +7,7 @@ pictures can go to matplotlib, a PNG file or a widget.
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Sequence
 
@@ -17,6 +18,7 @@ import torch
 from matplotlib.figure import Figure
 from torchvision.utils import make_grid
 
+from .i18n import language, tr
 from .models import flatten_images
 
 Images = torch.Tensor  # (N, 784) or (N, 1, 28, 28), values in [0, 1]
@@ -33,6 +35,31 @@ def use_lesson_style() -> None:
                                 "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10,
                                 "figure.titlesize": 12,
                                 "image.cmap": "gray", "image.interpolation": "nearest"})
+    if language() == "zh":
+        font = cjk_font()
+        if font is None:
+            print("No Chinese (CJK) font found, so figure text stays in English. To fix: install "
+                  "one (Debian/Ubuntu/Colab: apt-get install fonts-noto-cjk), then restart the kernel.")
+        else:
+            matplotlib.rcParams["font.sans-serif"] = [font, *matplotlib.rcParams["font.sans-serif"]]
+            matplotlib.rcParams["axes.unicode_minus"] = False  # CJK fonts may lack the minus sign
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The name of an installed font that has Chinese characters (Noto CJK preferred), or None."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    preferred = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+                 "Microsoft YaHei", "PingFang SC", "SimHei"]
+    return next((n for n in preferred if n in names), next((n for n in sorted(names) if "CJK" in n), None))
+
+
+def label(en: str, zh: str | None = None) -> str:
+    """Figure text in the language in force: Chinese only where a CJK font can draw it (no
+    missing-glyph boxes on a projector), English otherwise."""
+    return tr(en, zh) if cjk_font() is not None else en
 
 
 TILE_INCHES = 0.75  # one 28-pixel digit: 60 screen pixels at 80 dpi, over 2x native size
@@ -78,15 +105,15 @@ def plot_history(history: dict[str, list[float]]) -> Figure:
     """Loss per image by epoch: total train/test loss, and the BCE and KL parts apart."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(8, 2.8))
     epochs = history["epoch"]
-    a.plot(epochs, history["train_loss"], "o-", label="train")
+    a.plot(epochs, history["train_loss"], "o-", label=label("train", "训练集"))
     if history.get("test_loss"):
-        a.plot(epochs, history["test_loss"], "s--", label="test")
-    a.set(title="loss per image (BCE + KL)", xlabel="epoch")
+        a.plot(epochs, history["test_loss"], "s--", label=label("test", "测试集"))
+    a.set(title=label("loss per image (BCE + KL)", "每张图的损失（BCE + KL）"), xlabel=label("epoch", "轮次"))
     a.legend()
-    b.plot(epochs, history["train_bce"], "o-", label="BCE (reconstruction)")
-    b.set(title="the two parts", xlabel="epoch")
+    b.plot(epochs, history["train_bce"], "o-", label=label("BCE (reconstruction)", "BCE（重建）"))
+    b.set(title=label("the two parts", "两个部分"), xlabel=label("epoch", "轮次"))
     b2 = b.twinx()
-    b2.plot(epochs, history["train_kl"], "s-", color="tab:red", label="KL (right axis)")
+    b2.plot(epochs, history["train_kl"], "s-", color="tab:red", label=label("KL (right axis)", "KL（右轴）"))
     b.legend(handles=b.get_lines() + b2.get_lines(), fontsize=8)
     fig.tight_layout()
     return fig
@@ -107,13 +134,15 @@ def plot_latent_scatter(z: torch.Tensor, labels: torch.Tensor, ax=None, title: s
     return ax
 
 
-def plot_kl_per_dimension(kl_per_dim: torch.Tensor, ax=None, title: str = "KL per latent dimension"):
+def plot_kl_per_dimension(kl_per_dim: torch.Tensor, ax=None, title: str | None = None):
     """Mean KL of each latent dimension: near-zero bars are dimensions the model switched off."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 2.2))
     kl = kl_per_dim.detach().cpu()
     ax.bar(range(len(kl)), kl, color=["tab:blue" if v > 0.1 else "tab:gray" for v in kl])
-    ax.set(title=title, xlabel="latent dimension", ylabel="nats", xticks=range(len(kl)))
+    ax.set(title=title or label("KL per latent dimension", "每个潜维度的 KL"),
+           xlabel=label("latent dimension", "潜维度"), ylabel=label("nats", "奈特（nats）"),
+           xticks=range(len(kl)))
     return ax
 
 

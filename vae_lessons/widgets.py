@@ -14,6 +14,7 @@ import PIL.Image
 import torch
 from matplotlib.figure import Figure
 
+from .i18n import tr
 from .models import flatten_images
 from .plotting import figure_png, image_png
 
@@ -40,11 +41,11 @@ class LatentExplorer:
         for s in self.sliders:
             s.observe(self._on_change, names="value")
         self.image = W.Image(format="png", layout=W.Layout(width=f"{28 * scale}px"))
-        self.random_button = W.Button(description="random z", icon="random")
-        self.reset_button = W.Button(description="reset to 0", icon="undo")
+        self.random_button = W.Button(description=tr("random z", "随机 z"), icon="random")
+        self.reset_button = W.Button(description=tr("reset to 0", "归零"), icon="undo")
         self.digit_index = W.BoundedIntText(value=0, min=0, max=max(len(images) - 1, 0) if images is not None else 0,
-                                            description="test #", layout=W.Layout(width="150px"))
-        self.encode_button = W.Button(description="encode test digit", icon="pencil",
+                                            description=tr("test #", "测试图 #"), layout=W.Layout(width="150px"))
+        self.encode_button = W.Button(description=tr("encode test digit", "编码这张测试图"), icon="pencil",
                                       disabled=images is None)
         self.random_button.on_click(lambda _: self.set_z(torch.randn(model.latent_dim)))
         self.reset_button.on_click(lambda _: self.set_z(torch.zeros(model.latent_dim)))

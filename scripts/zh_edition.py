@@ -1,0 +1,201 @@
+"""The Chinese edition (中文版): one source, so it cannot drift from the English lessons.
+
+    notebooks/NN_name.ipynb          the English lesson: the one place the code lives
+    translations/zh/NN_name.md       the Chinese text of each of its markdown cells
+    notebooks/zh/NN_name.ipynb       generated: the English code cells + the Chinese markdown
+
+Each entry of a translation file starts with a marker naming the English cell it translates
+and a fingerprint of the English text it was made from:
+
+    <!-- cell 3e6dfa16 · en 5f3e2a1b -->
+    中文 markdown …
+
+Commands:
+    python scripts/zh_edition.py check         list every drift (CI runs it as a test)
+    python scripts/zh_edition.py sync [NN …]   add entries for new English cells (English text,
+                                               marked TODO) and report changed ones
+    python scripts/zh_edition.py accept NN …   after revising a lesson's translation: re-stamp
+                                               its fingerprints to the English text of today
+    python scripts/zh_edition.py build [NN …]  write notebooks/zh/ from the two sources (outputs
+                                               of unchanged code cells are kept; then run
+                                               `python scripts/run_notebooks.py zh/NN` for fresh ones)
+
+The only code difference: the setup cell asks for Chinese, `setup()` -> `setup(lang="zh")`,
+which switches the package's messages, widget labels and figure text to Chinese.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+EN_DIR = ROOT / "notebooks"
+ZH_DIR = ROOT / "notebooks" / "zh"
+TR_DIR = ROOT / "translations" / "zh"
+MARKER = re.compile(r"^<!-- cell (\S+) · en ([0-9a-f]{8})( · TODO)? -->$", re.M)
+SETUP_EN, SETUP_ZH = "setup()", 'setup(lang="zh")'
+
+
+def fingerprint(text: str) -> str:
+    return hashlib.sha1(text.strip().encode()).hexdigest()[:8]
+
+
+def lessons(selected: list[str] | None = None) -> list[Path]:
+    paths = sorted(EN_DIR.glob("[0-9][0-9]_*.ipynb"))
+    return [p for p in paths if not selected or any(p.name.startswith(s) for s in selected)]
+
+
+def read_translations(path: Path) -> dict[str, tuple[str, bool, str]]:
+    """cell id -> (English fingerprint, TODO?, Chinese markdown)."""
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8")
+    marks = list(MARKER.finditer(text))
+    return {m.group(1): (m.group(2), bool(m.group(3)),
+                         text[m.end():marks[i + 1].start() if i + 1 < len(marks) else len(text)].strip())
+            for i, m in enumerate(marks)}
+
+
+def write_translations(path: Path, entries: list[tuple[str, str, bool, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = "\n\n".join(f"<!-- cell {cid} · en {fp}{' · TODO' if todo else ''} -->\n{zh.strip()}"
+                       for cid, fp, todo, zh in entries)
+    path.write_text(body + "\n", encoding="utf-8")
+
+
+def zh_code(source: str) -> str:
+    return source.replace(SETUP_EN, SETUP_ZH)
+
+
+def problems() -> list[str]:
+    """Every way the Chinese edition differs from the English one, one line each, naming the
+    lesson and the cell. Empty when the two editions agree."""
+    en_dir, zh_dir, tr_dir = EN_DIR, ZH_DIR, TR_DIR
+    found = []
+    for en_path in sorted(en_dir.glob("[0-9][0-9]_*.ipynb")):
+        lesson = en_path.stem
+        en = nbformat.read(en_path, as_version=4)
+        tr = read_translations(tr_dir / f"{lesson}.md")
+        zh_path = zh_dir / en_path.name
+        if not zh_path.is_file():
+            found.append(f"lesson {lesson}: no Chinese notebook notebooks/zh/{zh_path.name}")
+            continue
+        zh = nbformat.read(zh_path, as_version=4)
+        en_ids = {c.get("id") for c in en.cells}
+        for cid in tr.keys() - en_ids:
+            found.append(f"lesson {lesson}: translation of cell {cid}, which the English lesson no longer has")
+        for i, cell in enumerate(en.cells, 1):
+            where = f"lesson {lesson}, cell #{i} (id {cell.get('id')}, {cell.cell_type})"
+            if cell.cell_type == "markdown":
+                if cell.get("id") not in tr:
+                    found.append(f"{where}: no Chinese translation")
+                    continue
+                fp, todo, _ = tr[cell.get("id")]
+                if todo:
+                    found.append(f"{where}: translation still marked TODO")
+                elif fp != fingerprint(cell.source):
+                    found.append(f"{where}: the English text changed since it was translated")
+        en_code = [(c.get("id"), zh_code(c.source)) for c in en.cells if c.cell_type == "code"]
+        zh_code_cells = [(c.get("id"), c.source) for c in zh.cells if c.cell_type == "code"]
+        if en_code != zh_code_cells:
+            first = next((i for i, (a, b) in enumerate(zip(en_code, zh_code_cells)) if a != b),
+                         min(len(en_code), len(zh_code_cells)))
+            cid = (en_code + zh_code_cells)[first][0] if first < len(en_code) + len(zh_code_cells) else "?"
+            found.append(f"lesson {lesson}: code cells differ from the English ({len(en_code)} English, "
+                         f"{len(zh_code_cells)} Chinese; first difference at code cell #{first + 1}, "
+                         f"id {cid}): run scripts/zh_edition.py build {lesson[:2]}")
+        expected_md = [tr.get(c.get("id"), (None, None, None))[2] for c in en.cells if c.cell_type == "markdown"]
+        actual_md = [c.source.strip() for c in zh.cells if c.cell_type == "markdown"]
+        if expected_md != actual_md and not any(p.startswith(f"lesson {lesson}") for p in found):
+            found.append(f"lesson {lesson}: notebooks/zh is older than its translation file: "
+                         f"run scripts/zh_edition.py build {lesson[:2]}")
+    return found
+
+
+def sync(path: Path) -> None:
+    """Add a TODO entry (English text) for each English markdown cell without one; keep order."""
+    en = nbformat.read(path, as_version=4)
+    tr_path = TR_DIR / f"{path.stem}.md"
+    tr = read_translations(tr_path)
+    entries = []
+    for cell in en.cells:
+        if cell.cell_type != "markdown":
+            continue
+        if cell.get("id") in tr:
+            fp, todo, zh = tr[cell.get("id")]
+            if fp != fingerprint(cell.source):
+                print(f"{path.stem}: cell {cell.get('id')} changed in English: revise, then accept")
+            entries.append((cell.get("id"), fp, todo, zh))
+        else:
+            entries.append((cell.get("id"), fingerprint(cell.source), True, cell.source))
+            print(f"{path.stem}: cell {cell.get('id')} is new: translate it and remove TODO")
+    write_translations(tr_path, entries)
+
+
+def accept(path: Path) -> None:
+    """Stamp every entry of the lesson with the fingerprint of today's English text."""
+    en = nbformat.read(path, as_version=4)
+    tr_path = TR_DIR / f"{path.stem}.md"
+    tr = read_translations(tr_path)
+    entries = [(c.get("id"), fingerprint(c.source), tr[c.get("id")][1], tr[c.get("id")][2])
+               for c in en.cells if c.cell_type == "markdown" and c.get("id") in tr]
+    write_translations(tr_path, entries)
+
+
+def build(path: Path) -> Path:
+    """notebooks/zh/<lesson>.ipynb from the English cells and the Chinese text."""
+    en = nbformat.read(path, as_version=4)
+    tr = read_translations(TR_DIR / f"{path.stem}.md")
+    zh_path = ZH_DIR / path.name
+    old = nbformat.read(zh_path, as_version=4) if zh_path.is_file() else None
+    old_outputs = {(c.get("id"), c.source): c for c in old.cells if c.cell_type == "code"} if old else {}
+    nb = copy.deepcopy(en)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            if cell.get("id") not in tr:
+                raise SystemExit(f"{path.stem}: cell {cell.get('id')} has no translation: run sync first")
+            cell.source = tr[cell.get("id")][2]
+        elif cell.cell_type == "code":
+            cell.source = zh_code(cell.source)
+            kept = old_outputs.get((cell.get("id"), cell.source))
+            cell.outputs = kept.outputs if kept is not None else []
+            cell.execution_count = kept.execution_count if kept is not None else None
+    if old is not None:
+        nb.metadata = old.metadata
+    else:
+        nb.metadata.pop("widgets", None)
+    ZH_DIR.mkdir(parents=True, exist_ok=True)
+    tmp = zh_path.with_suffix(".ipynb.tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(zh_path)
+    return zh_path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["check", "sync", "accept", "build"])
+    parser.add_argument("lessons", nargs="*", help="lesson numbers (default: all)")
+    args = parser.parse_args()
+    if args.command == "check":
+        found = problems()
+        print("\n".join(found) or "the Chinese edition matches the English one")
+        return 1 if found else 0
+    for path in lessons(args.lessons):
+        if args.command == "sync":
+            sync(path)
+        elif args.command == "accept":
+            accept(path)
+        else:
+            print(f"wrote {build(path).relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

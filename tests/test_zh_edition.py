@@ -1,0 +1,67 @@
+"""The Chinese edition cannot drift from the English one (scripts/zh_edition.py)."""
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("zh_edition", ROOT / "scripts" / "zh_edition.py")
+zh_edition = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(zh_edition)
+
+
+@pytest.fixture
+def mini(tmp_path, monkeypatch):
+    """A one-lesson English notebook, its translation and its generated Chinese twin."""
+    en_dir, zh_dir, tr_dir = tmp_path / "notebooks", tmp_path / "notebooks" / "zh", tmp_path / "tr"
+    en_dir.mkdir()
+    for name, value in (("EN_DIR", en_dir), ("ZH_DIR", zh_dir), ("TR_DIR", tr_dir)):
+        monkeypatch.setattr(zh_edition, name, value)
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Lesson 09 · A test"),
+        nbformat.v4.new_code_cell("from vae_lessons.lesson import setup\nDEVICE, FAST = setup()"),
+        nbformat.v4.new_markdown_cell("The capsule holds 20 numbers."),
+        nbformat.v4.new_code_cell("print(1 + 1)")])
+    path = en_dir / "09_test.ipynb"
+    nbformat.write(nb, path)
+    zh_edition.sync(path)
+    text = (tr_dir / "09_test.md").read_text()
+    text = text.replace(" · TODO", "").replace("# Lesson 09 · A test", "# 第 09 课 · 测试")
+    (tr_dir / "09_test.md").write_text(text.replace("The capsule holds 20 numbers.", "记忆胶囊里有 20 个数。"))
+    zh_edition.build(path)
+    return path
+
+
+def test_a_built_edition_has_no_drift_and_asks_for_chinese(mini):
+    assert zh_edition.problems() == []
+    zh = nbformat.read(zh_edition.ZH_DIR / mini.name, as_version=4)
+    assert 'setup(lang="zh")' in zh.cells[1].source
+    assert zh.cells[2].source == "记忆胶囊里有 20 个数。"
+
+
+def test_a_new_english_code_cell_fails_naming_the_lesson(mini):
+    nb = nbformat.read(mini, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("print('new')"))
+    nbformat.write(nb, mini)
+    found = zh_edition.problems()
+    assert len(found) == 1 and "lesson 09_test" in found[0] and "code cells differ" in found[0]
+
+
+def test_a_new_or_changed_english_text_cell_fails_naming_the_cell(mini):
+    nb = nbformat.read(mini, as_version=4)
+    nb.cells[2].source = "The capsule holds 20 numbers, not 784."
+    new = nbformat.v4.new_markdown_cell("A new paragraph.")
+    nb.cells.append(new)
+    nbformat.write(nb, mini)
+    found = zh_edition.problems()
+    assert any(f"id {nb.cells[2].id}" in p and "changed since it was translated" in p for p in found)
+    assert any(f"id {new.id}" in p and "no Chinese translation" in p for p in found)
+
+
+def test_a_todo_translation_is_not_done(mini):
+    zh_edition.sync(mini)
+    text = (zh_edition.TR_DIR / "09_test.md").read_text()
+    (zh_edition.TR_DIR / "09_test.md").write_text(text.replace(" -->\n记忆", " · TODO -->\n记忆", 1))
+    assert any("still marked TODO" in p for p in zh_edition.problems())
