@@ -1,8 +1,13 @@
-"""How fast the latent explorer follows a slider: 200 moves through the full update path
-(slider value -> decode -> PNG bytes -> image widget), against a baseline measured in the same
-run: re-plotting the digit with matplotlib and saving the figure, as an Output-widget approach would.
+"""How fast the lessons' widgets answer, in the kernel.
 
-    python benchmarks/widget_latency.py [--moves 200]
+1. The latent lab (lesson 06) follows a slider: 200 moves through the full update path (slider
+   value -> decode -> PNG bytes -> image widget, and the ||z|| meter), against a baseline
+   measured in the same run: re-plotting the digit with matplotlib, as an Output-widget
+   approach would. Target: median <= 2 ms.
+2. The diffusion playground (lesson 07): one 25-step generation of one image, with the denoising
+   walk and the latent heatmaps, per change of a control. Target: median <= 250 ms.
+
+    python benchmarks/widget_latency.py [--moves 200] [--generations 20]
 """
 
 import argparse
@@ -17,7 +22,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from vae_lessons.pretrained import load_pretrained  # noqa: E402
-from vae_lessons.widgets import LatentExplorer  # noqa: E402
+from vae_lessons.data import load_dataset  # noqa: E402
+from vae_lessons.widgets import DiffusionPlayground, LatentExplorer  # noqa: E402
 
 
 def time_moves(move, n: int) -> list[float]:
@@ -33,10 +39,12 @@ def time_moves(move, n: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--moves", type=int, default=200)
+    parser.add_argument("--generations", type=int, default=20)
     args = parser.parse_args()
     torch.set_num_threads(1)  # a laptop kernel shares its cores; one thread is the honest case
     model = load_pretrained("mnist-vae-20")
-    explorer = LatentExplorer(model)
+    images, labels = load_dataset("mnist", train=False)
+    explorer = LatentExplorer(model, images[:2000], labels[:2000])
     values = torch.linspace(-3, 3, args.moves).tolist()
 
     def slider_move(i: int) -> None:
@@ -61,6 +69,13 @@ def main() -> None:
     print(f"latent explorer (PNG bytes)      {statistics.median(ours):9.2f} {q(ours, 90):8.2f}")
     print(f"matplotlib re-plot (baseline)    {statistics.median(base):9.2f} {q(base, 90):8.2f}")
     print(f"ratio explorer / baseline: {statistics.median(ours) / statistics.median(base):.3f}")
+
+    play = DiffusionPlayground(load_pretrained("mnist-latent-diffusion"), steps=25)
+    seeds = iter(range(1, 10_000))
+    generation = time_moves(lambda i: setattr(play.seed, "value", next(seeds)), args.generations)
+    print(f"playground: one 25-step generation (result + walk + heatmaps), 1 thread, "
+          f"{args.generations} runs: median {statistics.median(generation):.0f} ms, "
+          f"max {max(generation):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@ import matplotlib.pyplot as plt
 import PIL.Image
 import pytest
 import torch
+import torch.nn.functional as F
 
+from vae_lessons import drawing
 from vae_lessons.plotting import image_png
-from vae_lessons.widgets import LatentExplorer, LiveFigure
+from vae_lessons.pretrained import load_pretrained
+from vae_lessons.widgets import DiffusionPlayground, LatentExplorer, LatentPad, LiveFigure
 
 
 @pytest.fixture
@@ -94,3 +97,98 @@ def test_snapshot_is_a_static_picture_of_several_settings_and_keeps_the_widget()
     three = PIL.Image.open(io.BytesIO(live.snapshot([{"a": 0.0}, {"a": 2.0}, {"a": 3.0}]).data))
     assert three.height == 3 * one.height and three.width == one.width
     assert live.controls["a"].value == 1.0 and live.image.value == before
+
+
+# ---------------------------------------------------------------- the latent lab (lesson 06)
+
+@pytest.fixture
+def lab(pretrained, mnist_test):
+    return LatentExplorer(pretrained, images=mnist_test[0][:500], labels=mnist_test[1][:500])
+
+
+def test_sliders_are_ordered_by_how_much_the_model_uses_them(lab):
+    assert sorted(lab.order) == list(range(20))
+    assert [lab.kl[i] for i in lab.order] == sorted(lab.kl, reverse=True)
+    assert lab.kl[lab.order[0]] > lab.kl[lab.order[-1]]
+
+
+def test_a_drawn_seven_is_encoded_and_repainted_as_a_seven(lab, mnist_test):
+    judge = load_pretrained("mnist-classifier")
+    sevens = mnist_test[0][mnist_test[1] == 7][:5].reshape(-1, 1, 28, 28)
+    big = F.interpolate(sevens, scale_factor=4, mode="bilinear")[:, 0]  # drawn 4x larger
+    for image in big:
+        lab.draw(image)
+        repainted = lab.model.decode(lab.z[None])
+        assert judge.predict(repainted).item() == 7
+    assert not lab.back_button.disabled and lab.original.value != image_png(torch.zeros(784), lab.scale)
+
+
+def test_show_digit_by_class_and_back_to_my_digit(lab, pretrained, mnist_test):
+    k = lab.show_digit(label=3)
+    assert mnist_test[1][k] == 3 and "3" in lab.original_caption.value
+    mu, _ = pretrained.encode(mnist_test[0][k:k + 1])
+    assert torch.allclose(lab.z, mu[0].clamp(-3, 3), atol=1e-6)
+    lab.sliders[lab.order[0]].value = -2.9
+    lab.reset_button.click()
+    assert lab.z.abs().max() == 0
+    lab.back_button.click()
+    assert torch.allclose(lab.z, mu[0].clamp(-3, 3), atol=1e-6)
+
+
+def test_the_meter_cues_when_z_leaves_the_prior_shell(lab):
+    lab.set_z(torch.full((20,), 1.0))  # ||z|| = 4.47: where prior samples live
+    assert "inside" in lab.meter.value
+    lab.set_z(torch.zeros(20))         # the origin: no prior sample is this close
+    assert "outside" in lab.meter.value
+    lab.set_z(torch.full((20,), 2.5))  # ||z|| = 11.2
+    assert "outside" in lab.meter.value
+
+
+@pytest.mark.skipif(drawing.Canvas is None, reason="anywidget is not installed")
+def test_strokes_on_the_canvas_set_the_sliders(lab):
+    before = lab.image.value
+    lab.canvas.strokes = [[[0.2, 0.2], [0.8, 0.2], [0.45, 0.9]]]  # a 7, as the browser sends it
+    assert lab.z.abs().sum() > 0 and lab.image.value != before
+    lab.canvas.clear()
+    assert lab.canvas.strokes == []
+
+
+def test_mnist_like_centres_and_fits_a_drawing():
+    image = torch.zeros(100, 100)
+    image[5:30, 60:65] = 1.0  # a short bar in the top-right corner
+    x = drawing.mnist_like(image).reshape(28, 28)
+    rows, cols = torch.nonzero(x > 0.1, as_tuple=True)
+    assert rows.max() - rows.min() + 1 <= 21 and rows.max() - rows.min() + 1 >= 18  # fitted to 20 px
+    ys, xs = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
+    assert abs((ys * x).sum() / x.sum() - 13.5) <= 1 and abs((xs * x).sum() / x.sum() - 13.5) <= 1
+    assert drawing.mnist_like(torch.zeros(28, 28)).sum() == 0
+    with pytest.raises(ValueError, match="at least 28x28"):
+        drawing.mnist_like(torch.zeros(10, 10))
+
+
+def test_the_2d_pad_follows_the_point(mnist_test):
+    model = load_pretrained("mnist-vae-2")
+    pad = LatentPad(model, mnist_test[0][:300], mnist_test[1][:300])
+    before = pad.image.value
+    pad.move_to(2.0, -1.0)
+    assert pad.image.value != before and "+2.00" in pad.readout.value
+    if pad.canvas is not None:
+        pad.canvas.point = [0.1, 0.1]  # top left: z = (-2.4, +2.4)
+        assert "-2.40, +2.40" in pad.readout.value
+    with pytest.raises(ValueError, match="2-D latent space"):
+        LatentPad(load_pretrained("mnist-vae-20"), mnist_test[0][:10], mnist_test[1][:10])
+
+
+# ---------------------------------------------------------------- the diffusion playground (lesson 07)
+
+def test_the_playground_draws_a_prompt_and_reports_bad_ones_in_the_widget():
+    play = DiffusionPlayground(load_pretrained("mnist-latent-diffusion"), prompt="three", steps=10)
+    first = play.image.value
+    play.prompt.value = "七"
+    seven = play.image.value
+    assert seven != first and play.message.value == ""
+    play.guidance.value = 0.0
+    assert play.image.value != seven
+    play.prompt.value = "a cat"
+    assert "unknown word" in play.message.value and play.image.value  # the last picture stays
+    assert play.walk.value[:8] == play.channels.value[:8] == b"\x89PNG\r\n\x1a\n"
