@@ -28,4 +28,5 @@ notebooks: setup  # re-run every lesson in full and save the outputs (commit the
 benchmarks: setup
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/widget_latency.py
+	$(BIN)/python benchmarks/browser_latency.py
 	$(BIN)/python benchmarks/diffusion_cost.py

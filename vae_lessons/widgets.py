@@ -320,13 +320,18 @@ class DiffusionPlayground:
 def _strip_png(images: torch.Tensor, scale: int, captions: list[str]) -> bytes:
     """Images side by side, each captioned underneath, as one PNG (no matplotlib: fast)."""
     import PIL.ImageDraw
+    import PIL.ImageFont
 
-    tile, gap, text_h = 28 * scale, 6, 16
+    tile, gap, text_h = 28 * scale, 6, 20
     sheet = PIL.Image.new("L", (len(images) * (tile + gap), tile + text_h), 255)
     pen = PIL.ImageDraw.Draw(sheet)
+    try:
+        font = PIL.ImageFont.load_default(size=15)  # Pillow >= 10.1: a readable size
+    except TypeError:
+        font = PIL.ImageFont.load_default()
     for i, (img, cap) in enumerate(zip(images, captions)):
         sheet.paste(PIL.Image.open(io.BytesIO(image_png(img, scale))), (i * (tile + gap), 0))
-        pen.text((i * (tile + gap) + 4, tile + 2), cap, fill=0)
+        pen.text((i * (tile + gap) + 4, tile + 2), cap, fill=0, font=font)
     buf = io.BytesIO()
     sheet.save(buf, format="png", compress_level=1)
     return buf.getvalue()
