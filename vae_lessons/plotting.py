@@ -81,7 +81,8 @@ def show_images(images: Images, nrow: int = 10, title: str | None = None, ax=Non
     """
     n = len(images)
     rows = -(-n // nrow)
-    if ax is None:
+    made_here = ax is None
+    if made_here:
         extra_w = 1.3 if row_labels else 0.1
         extra_h = (0.35 if title else 0.05) + (0.3 if col_labels else 0)
         _, ax = plt.subplots(figsize=(TILE_INCHES * min(nrow, n) + extra_w, TILE_INCHES * rows + extra_h))
@@ -98,6 +99,8 @@ def show_images(images: Images, nrow: int = 10, title: str | None = None, ax=Non
     ax.tick_params(length=0)
     if title:
         ax.set_title(title, pad=20 if col_labels is not None else 6)
+    if made_here:
+        ax.figure.tight_layout(pad=0.2)  # default margins would shrink the digits below 2x
     return ax
 
 
