@@ -8,6 +8,7 @@ the exercise's checker accepts a right `reparameterize` and names each known mis
 
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import torch
@@ -86,6 +87,13 @@ def package_eps(mu):
     return REFERENCE(torch.zeros_like(mu), torch.zeros_like(mu))
 
 
+def uniform_eps(mu, logvar):
+    """The package's z with its ε drawn by torch.rand_like: the uniform-noise mistake, written
+    without putting a one-letter-off solution on display in the checker cell."""
+    with mock.patch("torch.randn_like", torch.rand_like):
+        return REFERENCE(mu, logvar)
+
+
 # The lesson's mistakes, message -> the wrong version it recognises (as in the notebook).
 MISTAKES = {
     "σ = logvar: logvar is log σ², not σ. Undo the log and the square first.":
@@ -95,7 +103,7 @@ MISTAKES = {
     "your z is μ itself: the noise σ·ε is missing, so every draw is the same point.":
         lambda mu, logvar: mu,
     "ε comes from torch.rand (uniform on [0, 1)), not from the standard normal N(0, 1).":
-        lambda mu, logvar: mu + torch.exp(logvar / 2) * torch.rand_like(mu),
+        uniform_eps,
     "μ is missing: your z is a cloud around 0, not around μ.":
         lambda mu, logvar: REFERENCE(torch.zeros_like(mu), logvar),
 }
@@ -152,6 +160,30 @@ def test_sample_passes_on_values_so_the_lesson_also_checks_the_gradient(model_an
     assert reached(grads["fc2_mean"]) and reached(grads["fc2_logvar"])
 
 
+def test_uniform_eps_is_the_uniform_noise_mistake():
+    """uniform_eps relies on the package drawing ε with torch.randn_like; if it ever stops, the
+    patch would do nothing and this mistake would silently equal the right answer."""
+    mu, logvar = random_mu_logvar(0)
+    torch.manual_seed(7)
+    patched = uniform_eps(mu, logvar)
+    torch.manual_seed(7)
+    assert torch.allclose(patched, mu + torch.exp(0.5 * logvar) * torch.rand_like(mu))
+    torch.manual_seed(7)
+    assert not torch.allclose(patched, REFERENCE(mu, logvar))
+
+
+def test_torch_normal_passes_on_values_but_blocks_the_gradient(model_and_batch):
+    """torch.normal(mu, std) draws the package's numbers but its gradient is zero: the notebook's
+    gradient message and Hint 3 name it."""
+    def with_normal(mu, logvar):
+        return torch.normal(mu, torch.exp(0.5 * logvar))
+
+    assert check(with_normal)
+    model, x = model_and_batch
+    grads = reconstruction_grads(model, x, with_normal)
+    assert not reached(grads["fc2_mean"]) and not reached(grads["fc2_logvar"])
+
+
 def test_the_notebook_keeps_this_exercise_and_its_folded_hints():
     cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
     code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
@@ -164,4 +196,7 @@ def test_the_notebook_keeps_this_exercise_and_its_folded_hints():
     for summary in ("Hint 1", "Hint 2", "Solution"):
         assert f"<details><summary>{summary}</summary>" in markdown
     assert not any("torch.randn_like(std)" in c for c in code)  # the solution stays folded
+    assert not any("* torch.rand_like(" in c for c in code)  # nor one letter away from it
+    assert 'mock.patch("torch.randn_like", torch.rand_like)' in checker
+    assert "torch.normal" in checker and "torch.normal(mu, std)" in markdown
     assert "reparameterize_used" in code[-1] and "(04_kl_divergence.ipynb)" in markdown
