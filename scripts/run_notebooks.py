@@ -1,6 +1,7 @@
 """Execute lesson notebooks top to bottom on a fresh kernel and save them with their outputs.
 
-    python scripts/run_notebooks.py                 # every lesson, full settings (what we commit)
+    python scripts/run_notebooks.py                 # every lesson, both editions, full settings (what we commit)
+    python scripts/run_notebooks.py 05 zh/05        # lesson 05, English and Chinese
     python scripts/run_notebooks.py 05 06 --fast    # some lessons, fast mode (a quick check)
 
 Committed notebooks carry outputs from a full run, so GitHub and Colab show the figures before
@@ -56,13 +57,13 @@ def write(nb: nbformat.NotebookNode, path: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("lessons", nargs="*", help="lesson numbers or names (default: all)")
+    parser.add_argument("lessons", nargs="*", help="lesson numbers or names, zh/NN for the Chinese edition (default: all)")
     parser.add_argument("--fast", action="store_true", help="VAE_LESSONS_FAST=1 (do not commit these outputs)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     args = parser.parse_args()
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(NOTEBOOKS.glob("zh/[0-9][0-9]_*.ipynb"))
     if args.lessons:
-        paths = [p for p in paths if any(p.name.startswith(l) for l in args.lessons)]
+        paths = [p for p in paths if any(str(p.relative_to(NOTEBOOKS)).startswith(l) for l in args.lessons)]
     if not paths:
         parser.error("no matching notebooks")
     os.environ["TQDM_DISABLE"] = "1"
@@ -73,7 +74,7 @@ def main() -> int:
         except CellExecutionError as e:
             print(f"{path.name}: failed, nothing written\n{e}", file=sys.stderr)
             return 1
-        print(f"{path.name:40s} {seconds:7.1f} s", flush=True)
+        print(f"{str(path.relative_to(NOTEBOOKS)):40s} {seconds:7.1f} s", flush=True)
         done.append((nb, path))
     for nb, path in done:
         write(nb, path)

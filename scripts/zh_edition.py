@@ -21,7 +21,10 @@ Commands:
                                                `python scripts/run_notebooks.py zh/NN` for fresh ones)
 
 The only code difference: the setup cell asks for Chinese, `setup()` -> `setup(lang="zh")`,
-which switches the package's messages, widget labels and figure text to Chinese.
+which switches the package's messages, widget labels and figure text to Chinese (and on Colab
+it installs a CJK font). Strings that code cells show are written for both languages in the
+English notebook: `tr("English", "中文")` for printed text, `label(...)` for figure text,
+`claim(condition, "English", "中文")`.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ ZH_DIR = ROOT / "notebooks" / "zh"
 TR_DIR = ROOT / "translations" / "zh"
 MARKER = re.compile(r"^<!-- cell (\S+) · en ([0-9a-f]{8})( · TODO)? -->$", re.M)
 SETUP_EN, SETUP_ZH = "setup()", 'setup(lang="zh")'
+PIP = re.compile(r'^(\s*)(%pip install .*)$', re.M)
+FONT = "!apt-get -qq install -y fonts-noto-cjk > /dev/null  # 图中的中文字体"
 
 
 def fingerprint(text: str) -> str:
@@ -71,7 +76,11 @@ def write_translations(path: Path, entries: list[tuple[str, str, bool, str]]) ->
 
 
 def zh_code(source: str) -> str:
-    return source.replace(SETUP_EN, SETUP_ZH)
+    """The Chinese edition's version of an English code cell: the same, except that the setup
+    cell asks for Chinese and, on Colab, installs a font that has Chinese characters."""
+    if SETUP_EN not in source:
+        return source
+    return PIP.sub(lambda m: f"{m.group(1)}{m.group(2)}\n{m.group(1)}{FONT}", source.replace(SETUP_EN, SETUP_ZH))
 
 
 def problems() -> list[str]:
