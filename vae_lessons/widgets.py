@@ -57,9 +57,12 @@ class LatentExplorer:
         self.order = sorted(range(dim), key=lambda i: -self.kl[i])
         self.low, self.high = typical_radius(dim)
         self.start_z = torch.zeros(dim)
+        # one Layout and one style shared by all rows: the notebook saves each widget model once
+        slider_layout, slider_style, row_layout = W.Layout(width="260px"), W.SliderStyle(), W.Layout()
+        html_layout = W.Layout()
         self.sliders = [W.FloatSlider(value=0.0, min=-SLIDER_RANGE, max=SLIDER_RANGE, step=0.05,
-                                      description=f"z[{i}]", continuous_update=True,
-                                      readout_format=".2f", layout=W.Layout(width="260px"))
+                                      description=f"z[{i}]", continuous_update=True, readout_format=".2f",
+                                      layout=slider_layout, style=slider_style)
                         for i in range(dim)]
         for s in self.sliders:
             s.observe(self._on_change, names="value")
@@ -68,7 +71,8 @@ class LatentExplorer:
         rows = [W.HBox([self.sliders[i], W.HTML(
             f'<div title="KL {self.kl[i]:.2f} nats" style="display:flex;align-items:center;gap:6px">'
             f'<div style="width:{60 * self.kl[i] / top:.0f}px;height:10px;background:#1f77b4"></div>'
-            f'<span style="font-size:12px">{self.kl[i]:.1f} {names.get(i, "")}</span></div>')])
+            f'<span style="font-size:12px">{self.kl[i]:.1f} {names.get(i, "")}</span></div>',
+            layout=html_layout)], layout=row_layout)
             for i in self.order]
         self.image = W.Image(format="png", layout=W.Layout(width=f"{28 * scale}px"))
         self.original = W.Image(format="png", layout=W.Layout(width=f"{28 * scale}px"))
