@@ -16,8 +16,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 .PHONY: setup lessons test notebooks benchmarks
 setup: $(VENV)/.installed
 
+# LESSONS=zh opens the Chinese edition (中文版: notebooks/zh/).
+LESSONS ?= en
 lessons: setup
-	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
+	@echo "Opening the $(if $(filter zh,$(LESSONS)),Chinese edition (中文版),English lessons; for the Chinese edition: make lessons LESSONS=zh)"
+	$(BIN)/jupyter lab notebooks/$(if $(filter zh,$(LESSONS)),zh/) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: setup
 	VAE_LESSONS_FAST=1 $(BIN)/python -m pytest -q --nbval-lax tests notebooks

@@ -24,7 +24,8 @@ def test_there_are_lessons_numbered_in_order():
 
 def test_colab_links_point_at_every_lesson_in_order():
     links = LINK_RE.findall((ROOT / "colab_links.md").read_text(encoding="utf-8"))
-    assert [name for _, _, name in links] == [p.name for p in LESSONS]
+    expected = [p.name for p in LESSONS] + [f"zh/{p.name}" for p in colab_links.lessons("zh")]
+    assert [name for _, _, name in links] == expected
     assert {(repo, branch) for repo, branch, _ in links} == {(colab_links.REPOSITORY, colab_links.BRANCH)}
 
 
@@ -36,3 +37,13 @@ def test_each_lesson_opens_with_its_own_badge_and_the_setup_cell(path):
     assert colab_links.install_spec() in first_code.source
     assert 'if "google.colab" in sys.modules:' in first_code.source
     assert "setup()" in first_code.source
+
+
+@pytest.mark.parametrize("path", colab_links.lessons("zh"), ids=lambda p: "zh" + p.name[:2])
+def test_each_chinese_lesson_opens_with_its_own_badge_and_asks_for_chinese(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].source.startswith(colab_links.badge(path))
+    assert "/notebooks/zh/" in colab_links.badge(path)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert colab_links.install_spec() in first_code.source and 'setup(lang="zh")' in first_code.source
+    assert "fonts-noto-cjk" in first_code.source
