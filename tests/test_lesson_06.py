@@ -126,3 +126,21 @@ def test_the_lessons_checker_uses_these_cases_and_names_these_mistakes():
     assert "(0.5 + 0.4 * torch.rand(1, generator=g))" in checker and "torch.linspace(0, 1, 7)" in checker
     for message in KNOWN_MISTAKES:
         assert message in checker, message
+
+
+def test_the_lab_uses_the_measured_labels_and_has_a_static_picture_and_a_pad():
+    """The lab's slider labels are the ones the traversal table measured (not typed in), the 2-D
+    pad is there, and the cell that drives the lab from Python leaves a plain PNG for GitHub."""
+    nb = nbformat.read(LESSON, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    lab = next(c.source for c in code if "LatentExplorer(" in c.source)
+    assert "dimension_labels=dimension_labels" in lab
+    assert any("dimension_labels[i] = (" in c.source and "keeps[r]" in c.source for c in code)
+    assert any("LatentPad(" in c.source for c in code)
+    strip = next(c for c in code if "lab.draw(" in c.source)
+    assert "lab.back_button.click()" in strip.source and "lab.sliders[top].value" in strip.source
+    assert any("image/png" in out.get("data", {}) for out in strip.outputs), "run scripts/run_notebooks.py 06"
+
+
+def test_the_saved_lesson_stays_small():
+    assert LESSON.stat().st_size < 700_000, "figures or widget state grew: see the lesson's size budget"
