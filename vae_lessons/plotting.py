@@ -35,6 +35,7 @@ def use_lesson_style() -> None:
                                 "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10,
                                 "figure.titlesize": 12,
                                 "image.cmap": "gray", "image.interpolation": "nearest"})
+    _register_compact_png()
     if language() == "zh":
         font = cjk_font()
         if font is None:
@@ -43,6 +44,33 @@ def use_lesson_style() -> None:
         else:
             matplotlib.rcParams["font.sans-serif"] = [font, *matplotlib.rcParams["font.sans-serif"]]
             matplotlib.rcParams["axes.unicode_minus"] = False  # CJK fonts may lack the minus sign
+
+
+def compact_png(fig: Figure) -> bytes:
+    """A figure as the smallest PNG that looks the same: 8-bit grey where it has no colour, a
+    256-colour palette otherwise. Notebooks are committed with their figures; this keeps a
+    lesson a few hundred KB and GitHub's preview fast."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    img = PIL.Image.open(buf).convert("RGB")
+    r, g, b = img.split()
+    grey = r.tobytes() == g.tobytes() == b.tobytes()
+    img = r if grey else img.quantize(256, method=PIL.Image.Quantize.MEDIANCUT, dither=PIL.Image.Dither.NONE)
+    out = io.BytesIO()
+    img.save(out, format="png", optimize=True)
+    return out.getvalue()
+
+
+def _register_compact_png() -> None:
+    """In IPython, display figures through `compact_png` (outside IPython: nothing to do)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        plt.switch_backend(matplotlib.get_backend())  # let the inline backend set its formatters first
+        shell.display_formatter.formatters["image/png"].for_type(Figure, compact_png)
 
 
 @functools.lru_cache(maxsize=1)
