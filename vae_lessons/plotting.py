@@ -145,7 +145,7 @@ def plot_history(history: dict[str, list[float]]) -> Figure:
     b.set(title=label("the two parts", "两个部分"), xlabel=label("epoch", "轮次"))
     b2 = b.twinx()
     b2.plot(epochs, history["train_kl"], "s-", color="tab:red", label=label("KL (right axis)", "KL（右轴）"))
-    b.legend(handles=b.get_lines() + b2.get_lines(), fontsize=8)
+    b.legend(handles=b.get_lines() + b2.get_lines())
     fig.tight_layout()
     return fig
 
