@@ -129,3 +129,52 @@ def test_the_beta_models_ship_and_are_what_their_names_say(beta):
     assert isinstance(model, VAE) and model.latent_dim == 20 and not model.training
     assert model.meta["beta"] == beta and model.meta["train_images"] == 60000
     assert all(p.dtype == torch.float32 for p in model.parameters())  # float16 on disk, float32 here
+
+
+def _code_cells():
+    return [c for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+
+
+def test_the_checker_cell_is_folded_in_jupyterlab_and_colab():
+    """Its mistake messages spell out the hints: it starts folded, right above the stub."""
+    checker = next(c for c in _code_cells() if "KL_MISTAKES = {" in "".join(c["source"]))
+    assert checker["metadata"].get("jupyter", {}).get("source_hidden") is True
+    assert checker["metadata"].get("cellView") == "form"
+    assert "".join(checker["source"]).startswith("#@title")
+
+
+def test_every_claim_carries_chinese_text():
+    """claim(condition, English, 中文): the Chinese edition shares these code cells."""
+    import ast
+
+    calls = 0
+    for cell in _code_cells():
+        source = "\n".join(line.replace(line.lstrip(), "pass") if line.lstrip().startswith(("%", "!")) else line
+                           for line in "".join(cell["source"]).splitlines())
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "claim":
+                calls += 1
+                assert len(node.args) == 3, ast.unparse(node)[:120]
+                zh = ast.unparse(node.args[2])
+                assert re.search(r"[\u4e00-\u9fff]", zh), zh[:120]
+    assert calls >= 15
+
+
+def test_the_blur_measure_is_not_fooled_by_an_empty_picture():
+    """Why the lesson measures blur as the grey share of the inked pixels, not summed pixel
+    entropy: a nearly black picture of faint grey smudge has less total entropy than a crisp
+    digit, yet it is all grey."""
+    crisp = torch.zeros(784)
+    crisp[:120] = 0.95                      # white strokes on black
+    faint = torch.zeros(784)
+    faint[:30] = 0.3                        # a little grey smudge
+
+    def entropy(x):
+        return (torch.special.entr(x) + torch.special.entr(1 - x)).sum()
+
+    def grey_share(x):
+        inked = x > 0.2
+        return ((x < 0.8) & inked).sum() / inked.sum()
+
+    assert entropy(faint) < entropy(crisp)          # summed entropy calls the smudge "crisper"
+    assert grey_share(faint) > 0.9 > 0.1 > grey_share(crisp)
