@@ -1,5 +1,6 @@
-"""Lesson 02's exercise: the learner writes decode(z, fc3, fc4), the classic VAE's painter, and
-check_function compares it with the package's own VAE.decode, naming the usual mistakes.
+"""Lesson 02's exercise: the learner writes decode(z, fc3, fc4), the classic VAE's painter, from
+the layers' weights and biases (x @ W.T + b), and check_function compares it with the package's
+own VAE.decode, naming the usual mistakes.
 
 The notebook is not executed here; its checker's inputs and mistakes are repeated below (keep
 them in sync with the exercise's check cell in notebooks/02_encoder_decoder.ipynb: the last test
@@ -45,6 +46,15 @@ MISTAKES = {
         lambda z, fc3, fc4: F.relu(fc4(torch.sigmoid(fc3(z)))),
     "there is an extra ReLU after fc4, before the sigmoid: it makes every pixel 0.5 or brighter.":
         lambda z, fc3, fc4: torch.sigmoid(F.relu(fc4(F.relu(fc3(z))))),
+    "the biases are missing: a layer computes x @ W.T + b, and without the b's every painting is "
+    "made from the weights alone.":
+        lambda z, fc3, fc4: torch.sigmoid(F.relu(z @ fc3.weight.T) @ fc4.weight.T),
+    "fc3's bias is missing: the hidden layer is z @ fc3.weight.T + fc3.bias, then the ReLU.":
+        lambda z, fc3, fc4: torch.sigmoid(F.relu(z @ fc3.weight.T) @ fc4.weight.T + fc4.bias),
+    "fc4's bias is missing: the last layer is h @ fc4.weight.T + fc4.bias, then the sigmoid.":
+        lambda z, fc3, fc4: torch.sigmoid(F.relu(z @ fc3.weight.T + fc3.bias) @ fc4.weight.T),
+    "fc3's bias comes after the ReLU: add the bias first, then take the ReLU.":
+        lambda z, fc3, fc4: torch.sigmoid((F.relu(z @ fc3.weight.T) + fc3.bias) @ fc4.weight.T + fc4.bias),
 }
 
 
@@ -78,11 +88,27 @@ def test_each_known_mistake_is_rejected_and_named(message, capsys):
 
 def test_layers_in_the_wrong_order_are_rejected_with_the_shapes_named(capsys):
     def wrong_order(z, fc3, fc4):
-        return torch.sigmoid(fc3(F.relu(fc4(z))))
+        h = F.relu(z @ fc4.weight.T + fc4.bias)
+        return torch.sigmoid(h @ fc3.weight.T + fc3.bias)
 
     assert not check(wrong_order)
     out = capsys.readouterr().out
-    assert "raised" in out and "16x20" in out  # the message Hint 1 of the notebook quotes
+    assert "raised" in out and "16x20 and 256x784" in out  # the message Hint 1 of the notebook quotes
+
+
+def test_a_missing_transpose_is_rejected_with_the_shapes_named(capsys):
+    def no_transpose(z, fc3, fc4):
+        h = F.relu(z @ fc3.weight + fc3.bias)
+        return torch.sigmoid(h @ fc4.weight + fc4.bias)
+
+    assert not check(no_transpose)
+    out = capsys.readouterr().out
+    assert "raised" in out and "16x20 and 256x20" in out  # the message Hint 1 of the notebook quotes
+
+
+def test_calling_the_layers_passes_too(capsys):
+    """The notebook asks for matrices, but says the check cannot tell: calling the layers passes."""
+    assert check(lambda z, fc3, fc4: torch.sigmoid(fc4(F.relu(fc3(z)))))
 
 
 def test_the_mistakes_are_told_apart_on_these_inputs():

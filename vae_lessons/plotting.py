@@ -52,7 +52,12 @@ def compact_png(fig: Figure) -> bytes:
     lesson a few hundred KB and GitHub's preview fast."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
-    img = PIL.Image.open(buf).convert("RGB")
+    return compact_image_png(PIL.Image.open(buf))
+
+
+def compact_image_png(img: PIL.Image.Image) -> bytes:
+    """A picture as the smallest PNG that looks the same (see `compact_png`)."""
+    img = img.convert("RGB")
     r, g, b = img.split()
     grey = r.tobytes() == g.tobytes() == b.tobytes()
     img = r if grey else img.quantize(256, method=PIL.Image.Quantize.MEDIANCUT, dither=PIL.Image.Dither.NONE)

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from . import drawing as drawing_module
 from .i18n import tr
 from .models import flatten_images
-from .plotting import figure_png, image_png
+from .plotting import compact_image_png, figure_png, image_png
 
 SLIDER_RANGE = 3.0  # the prior N(0, 1) puts 99.7% of its mass within +-3
 
@@ -409,9 +409,7 @@ class LiveFigure:
         for panel in panels:
             sheet.paste(panel, (0, top))
             top += panel.height
-        buf = io.BytesIO()
-        sheet.save(buf, format="png", optimize=True)
-        return Image(data=buf.getvalue())
+        return Image(data=compact_image_png(sheet))
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
