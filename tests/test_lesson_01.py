@@ -84,3 +84,21 @@ def test_the_mistakes_really_differ_from_the_reference(inputs):
         assert any(wrong(*inputs(t)).shape != package_repaint(*inputs(t)).shape
                    or not torch.allclose(wrong(*inputs(t)), package_repaint(*inputs(t)), atol=1e-4)
                    for t in range(5)), name
+
+
+# The notebook builds each mistake from the package's own function (so its checker cell does not
+# spell out the answer); each must equal the formula above with the same message.
+NOTEBOOK_MISTAKES = [
+    lambda x, m, c: package_repaint(x + m, m, c),
+    lambda x, m, c: package_repaint(x - m, 0 * m, c),
+    lambda x, m, c: package_repaint(x, 0 * m, c),
+    lambda x, m, c: 10 * (package_repaint(x / 10 + 0.5, m / 10 + 0.5, c) - 0.5),
+    lambda x, m, c: PCA.encode(SimpleNamespace(mean=m, components=c), x),
+]
+
+
+@pytest.mark.parametrize("index", range(len(MISTAKES)))
+def test_the_notebooks_mistakes_equal_the_formulas(inputs, index):
+    formula = list(MISTAKES.values())[index]
+    for t in range(5):
+        assert torch.allclose(NOTEBOOK_MISTAKES[index](*inputs(t)), formula(*inputs(t)), atol=1e-5)
