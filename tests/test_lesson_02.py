@@ -4,7 +4,7 @@ own VAE.decode, naming the usual mistakes.
 
 The notebook is not executed here; its checker's inputs and mistakes are repeated below (keep
 them in sync with the exercise's check cell in notebooks/02_encoder_decoder.ipynb: the last test
-compares the mistake messages with the notebook's).
+compares the mistake messages with the notebook's English ones).
 """
 
 import ast
@@ -128,4 +128,9 @@ def test_the_notebook_names_the_same_mistakes():
     cell = next(src for src in sources if "MISTAKES = {" in src)
     assignment = next(node for node in ast.walk(ast.parse(cell)) if isinstance(node, ast.Assign)
                       and getattr(node.targets[0], "id", None) == "MISTAKES")
-    assert [ast.literal_eval(key) for key in assignment.value.keys] == list(MISTAKES)
+    # each message is tr("English", "中文"): the English one must match, and a Chinese one be given
+    keys = assignment.value.keys
+    assert all(isinstance(key, ast.Call) and getattr(key.func, "id", None) == "tr" and len(key.args) == 2
+               for key in keys)
+    assert [ast.literal_eval(key.args[0]) for key in keys] == list(MISTAKES)
+    assert all(ast.literal_eval(key.args[1]).strip() for key in keys)
