@@ -77,8 +77,12 @@ def test_unknown_pretrained_name_lists_the_available_ones():
 def test_bundled_vae_reaches_the_promised_test_loss(pretrained, mnist_test):
     assert isinstance(pretrained, VAE) and not pretrained.training
     assert pretrained.meta["train_images"] == 60000
+    assert pretrained.meta["lr_schedule"] == "cosine" and pretrained.meta["epochs"] == 150
+    # The classic test loss samples z, so it moves by about +-0.05 from call to call (101.24 to
+    # 101.35 over seeds 0-9); a fixed seed makes the check repeatable. Seed 0 gives 101.34.
+    torch.manual_seed(0)
     loss = evaluate(pretrained, mnist_test[0])
-    assert loss <= 103.0
+    assert loss <= 101.5
     assert abs(loss - pretrained.meta["test_loss"]) < 0.5  # the model card's number is this model's
 
 
@@ -105,4 +109,4 @@ def test_lesson06_prefers_the_learners_own_model_and_falls_back_clearly(tmp_path
 
     own.write_bytes(b"half a file")
     model, which = load_own_or_pretrained("mine", "mnist-vae-20")
-    assert "corrupted" in which and model.meta["epochs"] == 80
+    assert "corrupted" in which and model.meta["epochs"] == 150

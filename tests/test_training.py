@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from vae_lessons.models import VAE, Autoencoder
-from vae_lessons.training import evaluate, train
+from vae_lessons.training import evaluate, train, train_step
 
 
 def test_a_small_run_lowers_the_loss_and_keeps_history(mnist_test):
@@ -38,7 +38,6 @@ def test_bad_settings_are_refused():
 
 
 def test_one_train_step_lowers_the_loss_on_a_fixed_batch(mnist_test):
-    from vae_lessons.training import train_step
     x = mnist_test[0][:128]
     model = VAE()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -50,7 +49,6 @@ def test_one_train_step_lowers_the_loss_on_a_fixed_batch(mnist_test):
 
 
 def test_train_runs_a_learners_own_step_function_once_per_batch(mnist_test):
-    from vae_lessons.training import train_step
     calls = []
 
     def my_step(model, optimizer, x, beta=1.0):
@@ -61,3 +59,37 @@ def test_train_runs_a_learners_own_step_function_once_per_batch(mnist_test):
                     beta=0.5, progress=False, step_fn=my_step)
     assert calls == [(128, 0.5), (128, 0.5), (44, 0.5)] * 2
     assert len(history["train_loss"]) == 2 and history["train_loss"][1] < history["train_loss"][0]
+
+
+def test_the_fast_bce_is_pytorchs_bce_in_value_and_gradient():
+    import torch.nn.functional as F
+    from vae_lessons.training import summed_bce
+    logits = torch.randn(64, 784) * 12
+    logits[0, :4] = torch.tensor([200.0, -200.0, 17.0, -104.0])  # p exactly 1 or 0 in float32
+    x = torch.rand(64, 784)
+    x[0, :4] = torch.tensor([0.0, 1.0, 0.3, 0.5])
+    results = []
+    for bce in (lambda p: F.binary_cross_entropy(p, x, reduction="sum"), lambda p: summed_bce(p, x)):
+        leaf = logits.clone().requires_grad_()
+        loss = bce(torch.sigmoid(leaf))
+        loss.backward()
+        results.append((loss.detach(), leaf.grad))
+    (loss_ref, grad_ref), (loss, grad) = results
+    assert torch.isfinite(loss) and torch.isfinite(grad).all()
+    assert loss.item() == pytest.approx(loss_ref.item(), rel=1e-6)
+    assert torch.allclose(grad, grad_ref, atol=1e-6)
+
+
+def test_cosine_schedule_lowers_the_learning_rate_epoch_by_epoch(mnist_test):
+    seen = []
+
+    def step_noting_lr(model, optimizer, x, beta):
+        seen.append(optimizer.param_groups[0]["lr"])
+        return train_step(model, optimizer, x, beta)
+
+    train(VAE(hidden_dim=16, latent_dim=2), mnist_test[0][:256], epochs=4, lr=1e-3,
+          lr_schedule="cosine", progress=False, step_fn=step_noting_lr)
+    per_epoch = seen[::2]  # 256 images, batches of 128: two steps per epoch
+    assert per_epoch == pytest.approx([1e-3, 1e-3 * (1 + 0.5 ** 0.5) / 2, 5e-4, 1e-3 * (1 - 0.5 ** 0.5) / 2])
+    with pytest.raises(ValueError, match="lr_schedule"):
+        train(VAE(), torch.rand(10, 784), lr_schedule="linear")

@@ -8,6 +8,14 @@ numbers than a 3x512x512 image) and lets the VAE's decoder paint the picture. He
 `models.ConvVAE` (1x28x28 -> 4x7x7), the text encoder is a table of 11 learned vectors (digits
 0-9 and the empty prompt), the denoiser is a small conditioned conv net trained with the DDPM
 objective, and sampling is deterministic DDIM with classifier-free guidance.
+
+Who does what (as in Stable Diffusion): the VAE only compresses and decompresses; the denoiser
+is what generates. Decoding random noise z ~ N(0, I) with the VAE gives blobs, not digits: the
+denoiser has learned where the latents of real digits lie, and walks noise there.
+
+The two formulas the lesson asks a learner to write are plain functions here, `guided_eps` and
+`ddim_step`, and the pipeline takes a learner's own versions: `pipe(prompts, guide_fn=...,
+step_fn=...)`.
 """
 
 from __future__ import annotations
@@ -22,11 +30,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoints import WEIGHTS_DIR, load_checkpoint
+from .losses import kl_divergence
 from .models import Classifier, ConvVAE, flatten_images
 from .training import pick_device, seed_everything
 
 T = 1000                 # diffusion timesteps, as in DDPM and Stable Diffusion
-DEFAULT_GUIDANCE = 4.0   # classifier-free guidance weight (1 = plain conditional model)
+DEFAULT_GUIDANCE = 2.5   # classifier-free guidance weight g (1 = plain conditional model, 0 = unconditional)
 DEFAULT_STEPS = 25       # DDIM steps at sampling time (training used all T)
 
 # ---------------------------------------------------------------- the text encoder (SD: CLIP)
@@ -208,6 +217,37 @@ def encode_latents(vae: ConvVAE, images: torch.Tensor, batch_size: int = 1000) -
     return torch.cat([vae.encode(x[i:i + batch_size].to(device))[0] for i in range(0, len(x), batch_size)])
 
 
+@torch.no_grad()
+def kl_per_channel(vae: ConvVAE, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """(C,) the information each latent channel carries, in nats: KL(q(z|x) || N(0, I)) summed
+    over the channel's 7x7 positions, averaged over the images. A channel near 0 is switched
+    off: the encoder writes (almost) nothing into it and the decoder ignores it."""
+    device = next(vae.parameters()).device
+    x = flatten_images(images)
+    total = 0
+    for i in range(0, len(x), batch_size):
+        mu, logvar = vae.encode(x[i:i + batch_size].to(device))
+        total = total + kl_divergence(mu, logvar, reduction="none").sum((0, 2, 3))
+    return total / len(x)
+
+
+def kl_floor_step(free_nats: float = 10.0):
+    """A `training.train` step for the conv VAE with a KL floor per channel ("free bits",
+    Kingma et al. 2016): loss = BCE + beta * sum_c max(KL_c, free_nats), KL_c being channel c's
+    KL per image, averaged over the batch. Below the floor a channel's information costs
+    nothing, so no channel is switched off to save KL; above it, the usual small beta applies.
+    Returns (BCE, KL) summed over the batch, the KL as it is (not floored), like `train_step`."""
+    def step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, beta: float):
+        optimizer.zero_grad(set_to_none=True)
+        recon, mu, logvar = model(x)
+        bce = F.binary_cross_entropy(recon, x.reshape(recon.shape), reduction="sum")
+        kl_c = kl_divergence(mu, logvar, reduction="none").sum((2, 3)).mean(0)  # (C,) nats per image
+        (bce + beta * len(x) * kl_c.clamp(min=free_nats).sum()).backward()
+        optimizer.step()
+        return bce.detach(), kl_c.sum().detach() * len(x)
+    return step
+
+
 def latent_scale(latents: torch.Tensor) -> float:
     """1 / std of the latents: multiply by it and the latents have unit variance, like the
     noise the diffusion starts from. SD's 0.18215 is this number, measured on its own VAE."""
@@ -234,6 +274,88 @@ def train_classifier(model: Classifier, images: torch.Tensor, labels: torch.Tens
     return model.eval()
 
 
+# ---------------------------------------------------------------- one sampling step: guidance and DDIM
+
+def guided_eps(eps_empty: torch.Tensor, eps_cond: torch.Tensor, g: float) -> torch.Tensor:
+    """Classifier-free guidance, this package's convention: start at the empty prompt's noise
+    guess and walk g times the difference the prompt makes, eps_empty + g * (eps_cond - eps_empty).
+    g = 0: unconditional; g = 1: the conditional model alone; g > 1: pushed harder to the prompt.
+    (Many papers write (1 + w) * eps_cond - w * eps_empty instead: the same thing with g = 1 + w.)"""
+    return eps_empty + g * (eps_cond - eps_empty)
+
+
+def predict_x0(x_t: torch.Tensor, eps: torch.Tensor, alpha_bar_t) -> torch.Tensor:
+    """The clean latent the noise guess implies: solve x_t = sqrt(ab) x0 + sqrt(1 - ab) eps for x0."""
+    return (x_t - (1 - alpha_bar_t) ** 0.5 * eps) / alpha_bar_t ** 0.5
+
+
+def ddim_step(x_t: torch.Tensor, eps: torch.Tensor, alpha_bar_t, alpha_bar_prev) -> torch.Tensor:
+    """One deterministic DDIM step (eta = 0): guess the clean latent x0 from the noise guess eps,
+    then noise it again to the level of the next (lower) timestep, with the same eps.
+
+        x0     = (x_t - sqrt(1 - ab_t) * eps) / sqrt(ab_t)
+        x_prev = sqrt(ab_prev) * x0 + sqrt(1 - ab_prev) * eps
+
+    alpha_bar_t and alpha_bar_prev may be numbers or 0-d tensors."""
+    x0 = predict_x0(x_t, eps, alpha_bar_t)
+    return alpha_bar_prev ** 0.5 * x0 + (1 - alpha_bar_prev) ** 0.5 * eps
+
+
+# Lesson 07's exercises: inputs to check a learner's guided_eps / ddim_step on, and the known
+# mistakes, each with the message a learner sees when their function does exactly that.
+
+def guidance_inputs(k: int) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """The k-th test case for a learner's guided_eps: (eps_empty, eps_cond, g)."""
+    gen = torch.Generator().manual_seed(k)
+    return (torch.randn(2, 4, 7, 7, generator=gen), torch.randn(2, 4, 7, 7, generator=gen),
+            (3.0, 1.5, 7.0, 2.0, 4.5)[k % 5])
+
+
+def ddim_inputs(k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The k-th test case for a learner's ddim_step: (x_t, eps, alpha_bar_t, alpha_bar_prev),
+    the two alpha-bars as 0-d tensors, as the pipeline passes them (the last case is a final
+    step, to alpha_bar_prev = 1: no noise left)."""
+    gen = torch.Generator().manual_seed(k)
+    ab = torch.cat([alphas_bar(), torch.ones(1)])  # ab[-1] = 1: "after the last step"
+    t, t_prev = ((500, 460), (300, 260), (200, 160), (600, 500), (40, -1))[k % 5]
+    return (torch.randn(2, 4, 7, 7, generator=gen), torch.randn(2, 4, 7, 7, generator=gen), ab[t], ab[t_prev])
+
+
+GUIDANCE_MISTAKES = {
+    "the sign of the difference is flipped: walk from eps_empty towards the prompt, "
+    "g * (eps_cond - eps_empty), not away from it": lambda e0, ec, g: e0 + g * (e0 - ec),
+    "g multiplies only eps_cond: put the difference in parentheses, g * (eps_cond - eps_empty)":
+        lambda e0, ec, g: g * ec,
+    "g is applied to the wrong term: it multiplies the difference (eps_cond - eps_empty), "
+    "not eps_empty": lambda e0, ec, g: g * e0 + (ec - e0),
+    "you started from eps_cond: eps_cond + g * (eps_cond - eps_empty) = (1 + g) eps_cond - g eps_empty "
+    "is the other convention, with w = g. Ours starts from eps_empty": lambda e0, ec, g: ec + g * (ec - e0),
+    "eps_empty and eps_cond are swapped: the first argument is the EMPTY prompt's guess":
+        lambda e0, ec, g: ec + g * (e0 - ec),
+}
+
+DDIM_MISTAKES = {
+    "the sqrt is missing on alpha_bar: divide by sqrt(alpha_bar_t), and scale x0 by sqrt(alpha_bar_prev)":
+        lambda x, e, a, ap: ap * ((x - (1 - a) ** 0.5 * e) / a) + (1 - ap) ** 0.5 * e,
+    "the sqrt is missing on alpha_bar_t: x0 = (x_t - sqrt(1 - alpha_bar_t) * eps) / sqrt(alpha_bar_t)":
+        lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) ** 0.5 * e) / a) + (1 - ap) ** 0.5 * e,
+    "the sqrt is missing on alpha_bar_prev: the clean part of the next latent is sqrt(alpha_bar_prev) * x0":
+        lambda x, e, a, ap: ap * ((x - (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) ** 0.5 * e,
+    "the x0 formula uses (1 - alpha_bar_t) where it needs sqrt(1 - alpha_bar_t): the noise in x_t is "
+    "sqrt(1 - alpha_bar_t) * eps":
+        lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) * e) / a ** 0.5) + (1 - ap) ** 0.5 * e,
+    "the noise you put back uses (1 - alpha_bar_prev) where it needs sqrt(1 - alpha_bar_prev)":
+        lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) * e,
+    "you returned the clean guess x0: a DDIM step noises it again, to the level of the next step":
+        lambda x, e, a, ap: (x - (1 - a) ** 0.5 * e) / a ** 0.5,
+    "the noise is added instead of removed in the x0 formula: x0 = (x_t - sqrt(1 - alpha_bar_t) * eps) / ...":
+        lambda x, e, a, ap: ap ** 0.5 * ((x + (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) ** 0.5 * e,
+    "alpha_bar_t and alpha_bar_prev are swapped: x0 comes from x_t's level (alpha_bar_t), the result "
+    "goes to the next level (alpha_bar_prev)":
+        lambda x, e, a, ap: a ** 0.5 * ((x - (1 - ap) ** 0.5 * e) / ap ** 0.5) + (1 - a) ** 0.5 * e,
+}
+
+
 # ---------------------------------------------------------------- the pipeline: text -> latent -> picture
 
 class LatentDiffusionPipeline:
@@ -254,18 +376,28 @@ class LatentDiffusionPipeline:
         return self.vae.decode(latents.to(self.device) / self.scale)
 
     @torch.no_grad()
-    def eps(self, x: torch.Tensor, t: int, cond: torch.Tensor, empty: torch.Tensor, guidance: float):
-        """Classifier-free guidance: eps_empty + g * (eps_prompt - eps_empty), in one batch."""
+    def eps(self, x: torch.Tensor, t: int, cond: torch.Tensor, empty: torch.Tensor, guidance: float,
+            guide_fn: Callable = guided_eps):
+        """Both noise guesses in one batch, combined by classifier-free guidance (`guide_fn`).
+        With the package's own guided_eps and g = 0 or 1, only the one guess needed is run."""
+        if guide_fn is guided_eps and guidance in (0.0, 1.0):
+            tt = torch.full((len(x),), t, device=self.device)
+            return self.denoiser(x, tt, empty if guidance == 0.0 else cond)
         tt = torch.full((2 * len(x),), t, device=self.device)
         e_cond, e_empty = self.denoiser(torch.cat([x, x]), tt, torch.cat([cond, empty])).chunk(2)
-        return e_empty + guidance * (e_cond - e_empty)
+        return guide_fn(e_empty, e_cond, guidance)
 
     @torch.no_grad()
     def __call__(self, prompts: list[str], *, guidance: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS,
-                 seed: int = 0, keep: Iterable[int] | None = None, keep_x0: bool = False):
+                 seed: int = 0, keep: Iterable[int] | None = None, keep_x0: bool = False,
+                 guide_fn: Callable = guided_eps, step_fn: Callable = ddim_step):
         """Text -> images. With `keep` (step numbers, 0 = the starting noise, `steps` = the end),
         return (images, {step: scaled latent}) for drawing the denoising walk; with `keep_x0`,
-        the latents kept are the denoiser's guess of the clean result at that step instead."""
+        the latents kept are the denoiser's guess of the clean result at that step instead.
+
+        `guide_fn(eps_empty, eps_cond, g)` and `step_fn(x_t, eps, alpha_bar_t, alpha_bar_prev)`
+        are the two formulas of each step (default: `guided_eps`, `ddim_step`); pass your own
+        to see them draw."""
         if isinstance(prompts, str):
             raise TypeError(f"pass a list of prompts, e.g. pipe([{prompts!r}]), not a single string")
         if not 1 <= steps <= T:
@@ -281,10 +413,14 @@ class LatentDiffusionPipeline:
         keep = set(keep or ())
         kept = {0: torch.zeros_like(x) if keep_x0 else x.clone()} if 0 in keep else {}
         for i, t in enumerate(ts):
-            e = self.eps(x, t, cond, empty, guidance)
+            e = self.eps(x, t, cond, empty, guidance, guide_fn)
             a, a_prev = ab[t], (ab[ts[i + 1]] if i + 1 < steps else torch.tensor(1.0, device=self.device))
-            x0 = (x - (1 - a).sqrt() * e) / a.sqrt()              # the clean latent the net sees now
-            x = a_prev.sqrt() * x0 + (1 - a_prev).sqrt() * e       # DDIM, eta = 0: no fresh noise
+            x0 = predict_x0(x, e, a) if keep_x0 and i + 1 in keep else None  # the clean latent the net sees now
+            x_next = step_fn(x, e, a, a_prev)                                  # DDIM, eta = 0: no fresh noise
+            if not (torch.is_tensor(x_next) and x_next.shape == x.shape):
+                raise ValueError(f"step_fn must return a tensor shaped like x_t {tuple(x.shape)}, got "
+                                 f"{tuple(x_next.shape) if torch.is_tensor(x_next) else type(x_next).__name__}")
+            x = x_next
             if i + 1 in keep:
                 kept[i + 1] = (x0 if keep_x0 else x).clone()
         images = self.decode(x).clamp(0, 1)
@@ -299,12 +435,56 @@ def load_pipeline(device: str | torch.device = "cpu") -> LatentDiffusionPipeline
 
 
 @torch.no_grad()
+def sample_digits(pipe: LatentDiffusionPipeline, per_digit: int = 100, batch: int = 500, **kwargs) -> torch.Tensor:
+    """(10, per_digit, 1, 28, 28): `per_digit` generated images for each prompt "0" ... "9",
+    in batches of `batch` prompts, batch number i seeded with seed i; `kwargs` go to the pipeline."""
+    digits = torch.arange(10).repeat_interleave(per_digit)
+    images = [pipe([str(d) for d in digits[i:i + batch].tolist()], seed=i, **kwargs).cpu()
+              for i in range(0, len(digits), batch)]
+    return torch.cat(images).reshape(10, per_digit, 1, 28, 28)
+
+
+@torch.no_grad()
+def digit_adherence(samples: torch.Tensor, judge: Classifier) -> torch.Tensor:
+    """(10,) for samples shaped (10, n, ...) as `sample_digits` makes them: the fraction of row d
+    that the judge reads as the digit d."""
+    n = samples.shape[1]
+    preds = judge.predict(samples.reshape(10 * n, 784).to(next(judge.parameters()).device)).cpu()
+    return (preds.reshape(10, n) == torch.arange(10)[:, None]).float().mean(1)
+
+
+@torch.no_grad()
 def prompt_adherence(pipe: LatentDiffusionPipeline, judge: Classifier, per_digit: int = 100,
                      batch: int = 500, **kwargs) -> torch.Tensor:
     """For each digit 0-9: the fraction of `per_digit` generated images the judge calls that digit."""
-    digits = torch.arange(10).repeat_interleave(per_digit)
-    preds = []
-    for i in range(0, len(digits), batch):
-        images = pipe([str(d) for d in digits[i:i + batch].tolist()], seed=i, **kwargs)
-        preds.append(judge.predict(images.to(next(judge.parameters()).device)).cpu())
-    return (torch.cat(preds) == digits).float().reshape(10, per_digit).mean(1)
+    return digit_adherence(sample_digits(pipe, per_digit, batch, **kwargs), judge)
+
+
+def mean_pairwise_distance(images: torch.Tensor) -> float:
+    """The mean Euclidean distance between two different images of the set (784 pixel values
+    in [0, 1] each): how different the images are from one another, on average."""
+    x = flatten_images(images.detach().cpu()).double()
+    n = len(x)
+    if n < 2:
+        raise ValueError("need at least two images to measure how different they are")
+    return (torch.cdist(x, x).sum() / (n * (n - 1))).item()
+
+
+def diversity(samples: torch.Tensor, real_x: torch.Tensor, real_y: torch.Tensor) -> torch.Tensor:
+    """(10,) sample diversity per digit, relative to real handwriting: for samples shaped
+    (10, n, ...) (row d = images of the digit d, e.g. from `sample_digits`), the mean pairwise
+    distance of row d divided by that of the first n real images of d in (real_x, real_y).
+
+    1 = as varied as real digits of that kind; well below 1 = the samples look alike (as strong
+    guidance makes them). The VAE's own reconstructions of the real images stay a little below
+    1, because decoding smooths away some of the variety: a sampler that drew digits as varied
+    as real ones would score about that. (Above it is not better: unguided scribbles score > 1.)"""
+    n = samples.shape[1]
+    real_x, real_y = real_x.detach().cpu(), real_y.detach().cpu()
+    ratios = []
+    for d in range(10):
+        real = real_x[real_y == d][:n]
+        if len(real) < n:
+            raise ValueError(f"only {len(real)} real images of the digit {d}; need {n}")
+        ratios.append(mean_pairwise_distance(samples[d]) / mean_pairwise_distance(real))
+    return torch.tensor(ratios)
