@@ -31,6 +31,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "notebooks" / "06_latent_sampling.ipynb"
+ZH_LESSON = ROOT / "notebooks" / "zh" / "06_latent_sampling.ipynb"
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = os.environ.get("VAE_LESSONS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRED = os.environ.get("VAE_LESSONS_BROWSER") == "1"
@@ -108,10 +109,10 @@ def _serve(tmp_path, notebook: nbformat.NotebookNode, name: str):
             server.kill()
 
 
-@pytest.fixture
-def jupyterlab(tmp_path):
-    """Lesson 06, served by a private JupyterLab."""
-    yield from _serve(tmp_path, nbformat.read(LESSON, as_version=4), LESSON.name)
+@pytest.fixture(params=[LESSON, ZH_LESSON], ids=["en", "zh"])
+def jupyterlab(tmp_path, request):
+    """Lesson 06, English and Chinese, served by a private JupyterLab."""
+    yield from _serve(tmp_path, nbformat.read(request.param, as_version=4), request.param.name)
 
 
 @pytest.fixture
@@ -155,9 +156,12 @@ def test_latent_slider_changes_the_digit_in_a_real_browser(jupyterlab):
         try:
             _run_all(page, jupyterlab, ".vae-latent-explorer img.vae-latent-digit")
             digit = page.locator(".vae-latent-explorer img.vae-latent-digit").first
+            buttons = page.locator(".vae-latent-explorer").first.inner_text()
+            edition = "zh" if "回到我的数字" in buttons else "en"
+            assert ("back to my digit" in buttons) != (edition == "zh"), "the lab's labels follow the lesson's language"
             digit.scroll_into_view_if_needed()
             before_src, before = digit.get_attribute("src"), digit.screenshot()
-            (ARTIFACTS / "lesson06_before.png").write_bytes(before)
+            (ARTIFACTS / f"lesson06_{edition}_before.png").write_bytes(before)
 
             handle = page.locator(".vae-latent-explorer .noUi-handle").first
             box = handle.bounding_box()
@@ -168,7 +172,7 @@ def test_latent_slider_changes_the_digit_in_a_real_browser(jupyterlab):
             _wait_for_new_src(page, digit, before_src)
             page.wait_for_timeout(300)  # the new PNG is decoded and painted
             after = digit.screenshot()
-            (ARTIFACTS / "lesson06_after.png").write_bytes(after)
+            (ARTIFACTS / f"lesson06_{edition}_after.png").write_bytes(after)
         finally:
             browser.close()
 

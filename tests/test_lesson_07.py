@@ -125,3 +125,20 @@ def test_the_learners_functions_draw_the_pipelines_digits_and_a_wrong_one_does_n
     assert torch.allclose(mine, bundled, atol=1e-4)
     wrong = pipe(["seven", "7"], steps=4, seed=5, guide_fn=sign_flipped, step_fn=right_ddim)
     assert not torch.allclose(wrong, bundled, atol=1e-2)
+
+
+# ---------------------------------------------------------------- the playground, as the lesson drives it
+
+def test_the_playground_draws_the_same_for_any_spelling_and_shows_a_message_for_an_unknown_word():
+    from vae_lessons.widgets import DiffusionPlayground
+
+    pipe = load_pretrained("mnist-latent-diffusion")
+    play = DiffusionPlayground(pipe, prompt="七", guidance=D.DEFAULT_GUIDANCE, steps=5)
+    chinese = play.image.value
+    assert chinese[:8] == b"\x89PNG\r\n\x1a\n" and play.message.value == ""
+    play.prompt.value = "seven"
+    assert play.image.value == chinese  # one vector per digit: the same picture
+    play.prompt.value = "cat"
+    assert "cat" in play.message.value  # the pipeline's message, not a traceback
+    play.prompt.value, play.steps.value = "7", 1  # a known prompt again clears the message
+    assert play.message.value == ""
