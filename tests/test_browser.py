@@ -13,6 +13,7 @@ JupyterLab listens on 127.0.0.1 only and Chromium's background networking is swi
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import secrets
@@ -140,6 +141,20 @@ def _wait_for_new_src(page, img, src: str) -> None:
                            arg=[img.element_handle(), src], timeout=30_000)
 
 
+@contextlib.contextmanager
+def _browser_page():
+    """A page of headless Chromium (background networking off), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1100})
+        finally:
+            browser.close()
+
+
 def _pixels(png: bytes) -> torch.Tensor:
     """PNG bytes -> (H, W) grey levels as floats."""
     img = PIL.Image.open(io.BytesIO(png)).convert("L")
@@ -147,34 +162,26 @@ def _pixels(png: bytes) -> torch.Tensor:
 
 
 def test_latent_slider_changes_the_digit_in_a_real_browser(jupyterlab):
-    from playwright.sync_api import sync_playwright
+    with _browser_page() as page:
+        _run_all(page, jupyterlab, ".vae-latent-explorer img.vae-latent-digit")
+        digit = page.locator(".vae-latent-explorer img.vae-latent-digit").first
+        buttons = " ".join(page.locator(".vae-latent-explorer button").all_text_contents())
+        edition = "zh" if "回到我的数字" in buttons else "en"
+        assert ("back to my digit" in buttons) != (edition == "zh"), "the lab's labels follow the lesson's language"
+        digit.scroll_into_view_if_needed()
+        before_src, before = digit.get_attribute("src"), digit.screenshot()
+        (ARTIFACTS / f"lesson06_{edition}_before.png").write_bytes(before)
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            _run_all(page, jupyterlab, ".vae-latent-explorer img.vae-latent-digit")
-            digit = page.locator(".vae-latent-explorer img.vae-latent-digit").first
-            buttons = page.locator(".vae-latent-explorer").first.inner_text()
-            edition = "zh" if "回到我的数字" in buttons else "en"
-            assert ("back to my digit" in buttons) != (edition == "zh"), "the lab's labels follow the lesson's language"
-            digit.scroll_into_view_if_needed()
-            before_src, before = digit.get_attribute("src"), digit.screenshot()
-            (ARTIFACTS / f"lesson06_{edition}_before.png").write_bytes(before)
-
-            handle = page.locator(".vae-latent-explorer .noUi-handle").first
-            box = handle.bounding_box()
-            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.mouse.down()
-            page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2, steps=6)
-            page.mouse.up()
-            _wait_for_new_src(page, digit, before_src)
-            page.wait_for_timeout(300)  # the new PNG is decoded and painted
-            after = digit.screenshot()
-            (ARTIFACTS / f"lesson06_{edition}_after.png").write_bytes(after)
-        finally:
-            browser.close()
+        handle = page.locator(".vae-latent-explorer .noUi-handle").first
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2, steps=6)
+        page.mouse.up()
+        _wait_for_new_src(page, digit, before_src)
+        page.wait_for_timeout(300)  # the new PNG is decoded and painted
+        after = digit.screenshot()
+        (ARTIFACTS / f"lesson06_{edition}_after.png").write_bytes(after)
 
     a, b = _pixels(before), _pixels(after)
     assert a.shape == b.shape and a.shape[0] > 100, "the digit is drawn large"
@@ -193,50 +200,42 @@ def _drag(page, box: dict, path: list[tuple[float, float]]) -> None:
 
 
 def test_the_lab_widgets_answer_drawing_dragging_and_typing_in_a_real_browser(lab_notebook):
-    from playwright.sync_api import sync_playwright
+    with _browser_page() as page:
+        _run_all(page, lab_notebook, ".vae-diffusion-playground img")
+        lab = page.locator(".vae-latent-explorer")
+        digit = lab.locator("img.vae-latent-digit")
+        first_value = lab.locator(".widget-readout").first
+        lab.scroll_into_view_if_needed()
+        src, value = digit.get_attribute("src"), first_value.inner_text()
+        canvas = lab.locator("canvas.vae-canvas")
+        _drag(page, canvas.bounding_box(), [(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)])  # a 7
+        _wait_for_new_src(page, digit, src)
+        page.wait_for_timeout(300)
+        assert first_value.inner_text() != value, "drawing did not move the sliders"
+        (ARTIFACTS / "lab_drawn_seven.png").write_bytes(lab.screenshot())
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        try:
-            _run_all(page, lab_notebook, ".vae-diffusion-playground img")
-            lab = page.locator(".vae-latent-explorer")
-            digit = lab.locator("img.vae-latent-digit")
-            first_value = lab.locator(".widget-readout").first
-            lab.scroll_into_view_if_needed()
-            src, value = digit.get_attribute("src"), first_value.inner_text()
-            canvas = lab.locator("canvas.vae-canvas")
-            _drag(page, canvas.bounding_box(), [(0.2, 0.2), (0.8, 0.2), (0.45, 0.9)])  # a 7
-            _wait_for_new_src(page, digit, src)
-            page.wait_for_timeout(300)
-            assert first_value.inner_text() != value, "drawing did not move the sliders"
-            (ARTIFACTS / "lab_drawn_seven.png").write_bytes(lab.screenshot())
+        pad = page.locator(".vae-latent-pad")
+        pad.scroll_into_view_if_needed()
+        pad_digit = pad.locator("img").first
+        src = pad_digit.get_attribute("src")
+        _drag(page, pad.locator("canvas").bounding_box(), [(0.5, 0.5), (0.8, 0.3)])
+        _wait_for_new_src(page, pad_digit, src)
+        (ARTIFACTS / "lab_pad.png").write_bytes(pad.screenshot())
 
-            pad = page.locator(".vae-latent-pad")
-            pad.scroll_into_view_if_needed()
-            pad_digit = pad.locator("img").first
-            src = pad_digit.get_attribute("src")
-            _drag(page, pad.locator("canvas").bounding_box(), [(0.5, 0.5), (0.8, 0.3)])
-            _wait_for_new_src(page, pad_digit, src)
-            (ARTIFACTS / "lab_pad.png").write_bytes(pad.screenshot())
-
-            play = page.locator(".vae-diffusion-playground")
-            play.scroll_into_view_if_needed()
-            result = play.locator("img").first
-            src = result.get_attribute("src")
-            prompt = play.locator("input[type=text]").first
-            prompt.fill("七")
-            prompt.press("Enter")
-            _wait_for_new_src(page, result, src)
-            src = result.get_attribute("src")
-            handle = play.locator(".noUi-handle").first  # guidance
-            box = handle.bounding_box()
-            _drag(page, box, [(0.5, 0.5), (-3.0, 0.5)])
-            _wait_for_new_src(page, result, src)
-            (ARTIFACTS / "playground_seven.png").write_bytes(play.screenshot())
-        finally:
-            browser.close()
+        play = page.locator(".vae-diffusion-playground")
+        play.scroll_into_view_if_needed()
+        result = play.locator("img").first
+        src = result.get_attribute("src")
+        prompt = play.locator("input[type=text]").first
+        prompt.fill("七")
+        prompt.press("Enter")
+        _wait_for_new_src(page, result, src)
+        src = result.get_attribute("src")
+        handle = play.locator(".noUi-handle").first  # guidance
+        box = handle.bounding_box()
+        _drag(page, box, [(0.5, 0.5), (-3.0, 0.5)])
+        _wait_for_new_src(page, result, src)
+        (ARTIFACTS / "playground_seven.png").write_bytes(play.screenshot())
 
 
 def test_browser_round_trip_of_a_slider_move(lab_notebook):
@@ -245,33 +244,25 @@ def test_browser_round_trip_of_a_slider_move(lab_notebook):
     import json
     import statistics
 
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        try:
-            _run_all(page, lab_notebook, ".vae-diffusion-playground img")
-            digit = page.locator(".vae-latent-explorer img.vae-latent-digit")
-            page.evaluate("""(img) => {
-                window.__keys = []; window.__srcs = [];
-                document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
-                new MutationObserver(() => window.__srcs.push(performance.now()))
-                    .observe(img, {attributes: true, attributeFilter: ['src']});
-            }""", digit.element_handle())
-            handle = page.locator(".vae-latent-explorer .noUi-handle").first
-            handle.scroll_into_view_if_needed()
-            handle.focus()
-            times = []
-            for i in range(25):
-                n = page.evaluate("() => window.__srcs.length")
-                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function(f"() => window.__srcs.length > {n}", timeout=10_000)
-                times.append(page.evaluate("() => window.__srcs[window.__srcs.length - 1]"
-                                           " - window.__keys[window.__keys.length - 1]"))
-        finally:
-            browser.close()
+    with _browser_page() as page:
+        _run_all(page, lab_notebook, ".vae-diffusion-playground img")
+        digit = page.locator(".vae-latent-explorer img.vae-latent-digit")
+        page.evaluate("""(img) => {
+            window.__keys = []; window.__srcs = [];
+            document.addEventListener('keydown', () => window.__keys.push(performance.now()), true);
+            new MutationObserver(() => window.__srcs.push(performance.now()))
+                .observe(img, {attributes: true, attributeFilter: ['src']});
+        }""", digit.element_handle())
+        handle = page.locator(".vae-latent-explorer .noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        times = []
+        for i in range(25):
+            n = page.evaluate("() => window.__srcs.length")
+            page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+            page.wait_for_function(f"() => window.__srcs.length > {n}", timeout=10_000)
+            times.append(page.evaluate("() => window.__srcs[window.__srcs.length - 1]"
+                                       " - window.__keys[window.__keys.length - 1]"))
     median = statistics.median(times[5:])  # the first moves warm up
     (ARTIFACTS / "round_trip.json").write_text(json.dumps({"median_ms": median, "times_ms": times}))
     assert 0 < median < 1000, f"slider round trip {median:.0f} ms"
