@@ -7,12 +7,12 @@ doing hits both sides of a pair alike; each pair gives one ratio, and the median
 pairs is the result. Prints wall time and seconds per epoch of every run, the per-pair ratios,
 and both sides' final test loss (which should agree: the speed must not cost accuracy).
 
-    python benchmarks/train_speed.py [--epochs 5] [--pairs 3] [--same-threads]
+    python benchmarks/train_speed.py [--epochs 5] [--pairs 3]
 
-`python -m vae_lessons` sets OMP_WAIT_POLICY=PASSIVE for itself (see vae_lessons/__main__.py);
-the classic script runs with the environment as it is, as a copied script would. With
-`--same-threads` the classic script gets OMP_WAIT_POLICY=PASSIVE too, which separates that
-setting's effect (large on a busy machine) from the rest.
+Both sides run with the same environment. On a machine shared with busy programs, set
+OMP_WAIT_POLICY=PASSIVE (or OMP_NUM_THREADS=1) for both: spinning OpenMP threads slow each
+side by a different, unpredictable factor there. On a quiet machine leave it unset: PASSIVE
+costs about 1.8 s per epoch here.
 """
 
 import argparse
@@ -47,19 +47,15 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--pairs", type=int, default=3, help="pairs of runs (at least 1)")
-    parser.add_argument("--same-threads", action="store_true",
-                        help="run the classic script with OMP_WAIT_POLICY=PASSIVE as well")
     args = parser.parse_args()
     env = dict(os.environ)
-    classic_env = {**env, "OMP_WAIT_POLICY": "PASSIVE"} if args.same_threads else env
-    policy = classic_env.get("OMP_WAIT_POLICY") or "unset (libgomp spins)"
+    policy = env.get("OMP_WAIT_POLICY") or "unset (libgomp spins)"
     with tempfile.TemporaryDirectory() as tmp:
         ours = ([sys.executable, "-m", "vae_lessons", "train", "--epochs", str(args.epochs),
                  "--batch-size", "128", "--out", str(Path(tmp) / "bench.pt")], env)
-        classic = ([sys.executable, str(HERE / "classic_vae.py"), "--epochs", str(args.epochs)],
-                   classic_env)
+        classic = ([sys.executable, str(HERE / "classic_vae.py"), "--epochs", str(args.epochs)], env)
         print(f"{args.epochs} epochs, batch 128, 784-256-20 VAE, {args.pairs} pair(s), whole "
-              f"processes; classic's OMP_WAIT_POLICY: {policy}", flush=True)
+              f"processes; OMP_WAIT_POLICY: {policy}", flush=True)
         print(f"{'pair':>4s} {'classic s':>10s} {'ours s':>8s} {'ratio':>6s}   "
               f"{'s/epoch classic':>15s} {'ours':>6s}   {'test loss classic':>17s} {'ours':>7s}",
               flush=True)

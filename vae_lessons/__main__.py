@@ -9,13 +9,6 @@ import tempfile
 import time
 from pathlib import Path
 
-# Before torch is imported (it reads this once, when it starts its threads): a thread waiting
-# for work sleeps instead of spinning. A spinning thread holds a core that another thread, or
-# another program, needs; on a busy 2-core machine that made training 15 to 40 times slower.
-# Set OMP_WAIT_POLICY yourself to override it.
-if not os.environ.get("OMP_WAIT_POLICY"):
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-
 from .checkpoints import save_checkpoint
 from .data import DATASETS, DataNotFoundError, load_dataset
 from .models import VAE
