@@ -1,7 +1,7 @@
 """Pictures for the lessons: image grids, loss curves, and views of the latent space.
 
 Figures are kept small (they are committed inside the notebooks). Functions that compute
-pictures (`traversal`, `interpolation`, `latent_grid`) return image tensors, so the same
+pictures (`traversal`, `latent_grid`) return image tensors, so the same
 pictures can go to matplotlib, a PNG file or a widget.
 """
 
@@ -208,24 +208,6 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     if omega.abs() < 1e-4:  # (almost) the same direction: the arc is the line
         return (1 - t) * a + t * b
     return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
-
-
-@torch.no_grad()
-def interpolation(model, x_a: Images, x_b: Images, steps: int = 10,
-                  method: str = "linear") -> tuple[torch.Tensor, torch.Tensor]:
-    """Morph one image into another: (through latent space, in pixel space), each (steps, 784).
-
-    The latent path decodes codes between mu_a and mu_b: on the straight line ("linear") or on
-    the arc ("slerp"); the pixel path is a plain cross-fade.
-    """
-    if method not in ("linear", "slerp"):
-        raise ValueError(f"method must be 'linear' or 'slerp', got {method!r}")
-    x = flatten_images(torch.cat([x_a.reshape(1, -1), x_b.reshape(1, -1)]))
-    t = torch.linspace(0, 1, steps, device=x.device).unsqueeze(1)
-    codes = model.encode(x)
-    mu = codes[0] if isinstance(codes, tuple) else codes
-    path = slerp(mu[0], mu[1], t) if method == "slerp" else (1 - t) * mu[0] + t * mu[1]
-    return model.decode(path), (1 - t) * x[0] + t * x[1]
 
 
 @torch.no_grad()
