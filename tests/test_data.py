@@ -15,6 +15,25 @@ def test_datasets_load_as_flat_tensors_in_unit_range(name):
     assert y.shape == (10_000,) and set(y.unique().tolist()) == set(range(10))
 
 
+@pytest.mark.parametrize("name, cls", [("mnist", datasets.MNIST), ("fashion", datasets.FashionMNIST)])
+@pytest.mark.parametrize("train", [True, False])
+def test_the_files_read_as_torchvision_reads_them(name, cls, train):
+    x, y = load_dataset(name, train=train)
+    reference = cls(str(candidate_roots()[0]), train=train, download=False)
+    assert torch.equal(x, reference.data.reshape(len(x), 784).float() / 255)
+    assert torch.equal(y, reference.targets)
+
+
+def test_a_damaged_file_is_named_in_one_clear_error(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    source = candidate_roots()[0] / "MNIST" / "raw"
+    (raw / "t10k-labels-idx1-ubyte").write_bytes((source / "t10k-labels-idx1-ubyte").read_bytes())
+    (raw / "t10k-images-idx3-ubyte").write_bytes((source / "t10k-images-idx3-ubyte").read_bytes()[:5000])
+    with pytest.raises(ValueError, match="t10k-images-idx3-ubyte is not an MNIST-format file"):
+        load_dataset("mnist", train=False, root=tmp_path, download=False)
+
+
 def test_lookup_order_is_argument_then_environment_then_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_LESSONS_DATA", str(tmp_path / "env"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

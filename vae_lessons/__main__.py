@@ -1,4 +1,5 @@
-"""Command line: `python -m vae_lessons train ...` trains the classic VAE and saves a checkpoint."""
+"""Command line: `python -m vae_lessons train ...` trains the classic VAE and saves a checkpoint;
+`python -m vae_lessons export-web --out web` writes the classroom page's weights (web/weights.js)."""
 
 from __future__ import annotations
 
@@ -71,12 +72,37 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--subset", type=positive_int, default=None, help="train on the first N images only")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--half", action="store_true", help="store float16 weights (half the size)")
+    w = commands.add_parser("export-web", help="write the classroom page's weights (web/weights.js)")
+    w.add_argument("--out", default="web", help="the page's folder (default: web)")
+    w.add_argument("--data", default=None, help="data root (default: $VAE_LESSONS_DATA, then the cache); "
+                   "the KL order of the sliders is measured on MNIST test digits")
     return parser
+
+
+def export_web_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """`export-web`: check --out first (one clear line if it cannot be written), then export."""
+    from .web import FILE_NAME, export_web  # only this command needs it
+
+    out = Path(args.out)
+    problem = why_not_writable(out / FILE_NAME)
+    if problem:
+        parser.exit(2, f"error: --out: {problem}\n")
+    try:
+        path = export_web(out, data_root=args.data)
+    except DataNotFoundError as e:
+        parser.exit(2, f"error: {e}\n")
+    except OSError as e:  # the folder went away or filled up while writing
+        print(f"error: could not write {out / FILE_NAME}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB); open {out / 'index.html'} in a browser")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "export-web":
+        return export_web_command(parser, args)
     try:
         device = pick_device(args.device)
     except ValueError as e:
@@ -87,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         train_x, _ = load_dataset(args.dataset, train=True, root=args.data)
         test_x, _ = load_dataset(args.dataset, train=False, root=args.data)
-    except DataNotFoundError as e:
+    except (DataNotFoundError, ValueError) as e:  # missing, or a damaged file
         parser.exit(2, f"error: {e}\n")
     if args.subset:
         train_x = train_x[:args.subset]
