@@ -14,10 +14,8 @@ JupyterLab listens on 127.0.0.1 only and Chromium's background networking is swi
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,33 +24,16 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
-import PIL.Image
 import pytest
-import torch
 
+from chromium import launch, pixels, require_chromium
 from vae_lessons.lab_server import SERVER_OPTION
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = ROOT / "notebooks" / "06_latent_sampling.ipynb"
 ZH_LESSON = ROOT / "notebooks" / "zh" / "06_latent_sampling.ipynb"
 ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = os.environ.get("VAE_LESSONS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-REQUIRED = os.environ.get("VAE_LESSONS_BROWSER") == "1"
 NAGLE = os.environ.get("VAE_LESSONS_NAGLE") == "1"  # jupyter_server's own kernel websocket (the benchmark's baseline)
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
-                  "--metrics-recording-only", "--disable-features=Translate,OptimizationHints,MediaRouter"]
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed"
-    if not Path(CHROMIUM).is_file():
-        return f"no Chromium at {CHROMIUM} (apt install chromium, or set VAE_LESSONS_CHROMIUM)"
-    return None
 
 
 def _free_port() -> int:
@@ -74,11 +55,7 @@ LAB_NOTEBOOK = [  # the lab's three widgets, as lessons 06 and 07 use them
 
 def _serve(tmp_path, notebook: nbformat.NotebookNode, name: str):
     """A private JupyterLab on 127.0.0.1 with a token, serving `notebook` (outputs cleared)."""
-    reason = _missing()
-    if reason:
-        if REQUIRED:
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_chromium()
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -151,17 +128,11 @@ def _browser_page():
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        browser = launch(p)
         try:
             yield browser.new_page(viewport={"width": 1400, "height": 1100})
         finally:
             browser.close()
-
-
-def _pixels(png: bytes) -> torch.Tensor:
-    """PNG bytes -> (H, W) grey levels as floats."""
-    img = PIL.Image.open(io.BytesIO(png)).convert("L")
-    return torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8).float().reshape(img.height, img.width)
 
 
 def test_latent_slider_changes_the_digit_in_a_real_browser(jupyterlab):
@@ -186,7 +157,7 @@ def test_latent_slider_changes_the_digit_in_a_real_browser(jupyterlab):
         after = digit.screenshot()
         (ARTIFACTS / f"lesson06_{edition}_after.png").write_bytes(after)
 
-    a, b = _pixels(before), _pixels(after)
+    a, b = pixels(before), pixels(after)
     assert a.shape == b.shape and a.shape[0] > 100, "the digit is drawn large"
     changed = (a - b).abs() > 32
     assert changed.float().mean() > 0.01, "the digit in the page did not change after the slider moved"

@@ -45,3 +45,13 @@ def test_no_import_circles():
 
     circles = sorted(m for m in modules if reaches(m, m, {m}))
     assert not circles, f"modules on an import circle: {circles}"
+
+
+def test_the_web_export_and_the_lab_server_sit_on_top():
+    """web.py (the classroom page's weights) builds on the lower layers and only the CLI calls it;
+    lab_server.py is JupyterLab's plug-in and imports nothing of the package."""
+    assert package_imports("web") <= FOUNDATIONS | {"checkpoints", "pretrained", "diffusion", "drawing"}
+    modules = {p.stem for p in PACKAGE.glob("*.py")}
+    assert {m for m in modules if "web" in package_imports(m)} == {"__main__"}
+    assert package_imports("lab_server") == set()
+    assert not any("lab_server" in package_imports(m) for m in modules)

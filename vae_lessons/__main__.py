@@ -94,7 +94,9 @@ def export_web_command(parser: argparse.ArgumentParser, args: argparse.Namespace
     except OSError as e:  # the folder went away or filled up while writing
         print(f"error: could not write {out / FILE_NAME}: {e.strerror or e}", file=sys.stderr)
         return 1
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB); open {out / 'index.html'} in a browser")
+    page = out / "index.html"
+    hint = f"open {page} in a browser" if page.is_file() else "put it beside the page's files (the repository's web/)"
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB); {hint}")
     return 0
 
 

@@ -19,21 +19,11 @@ from matplotlib.figure import Figure
 
 from . import drawing as drawing_module
 from .i18n import tr
+from .losses import kl_divergence, typical_radius
 from .models import flatten_images
 from .plotting import compact_image_png, figure_png, image_png
 
 SLIDER_RANGE = 3.0  # the prior N(0, 1) puts 99.7% of its mass within +-3
-
-
-def typical_radius(dim: int, coverage: float = 0.99, samples: int = 200_000) -> tuple[float, float]:
-    """The range of ||z|| that holds `coverage` of the prior N(0, I) in `dim` dimensions.
-
-    In 20-D almost no prior sample lies near the origin: the norm concentrates near sqrt(20) ~ 4.5
-    (a thin shell). Measured once by sampling, with a fixed seed."""
-    g = torch.Generator().manual_seed(0)
-    norms = torch.randn(samples, dim, generator=g).norm(dim=1)
-    tail = (1 - coverage) / 2
-    return torch.quantile(norms, tail).item(), torch.quantile(norms, 1 - tail).item()
 
 
 class LatentExplorer:
@@ -130,7 +120,7 @@ class LatentExplorer:
         if self.images is None:
             return [0.0] * self.model.latent_dim
         mu, logvar = self.model.encode(flatten_images(self.images[:2000]).to(self.device))
-        return (0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)).mean(0).cpu().tolist()
+        return kl_divergence(mu, logvar, reduction="none").mean(0).cpu().tolist()
 
     @property
     def z(self) -> torch.Tensor:
