@@ -42,8 +42,8 @@ def use_lesson_style() -> None:
             print("No Chinese (CJK) font found, so figure text stays in English. To fix: install "
                   "one (Debian/Ubuntu/Colab: apt-get install fonts-noto-cjk), then restart the kernel.")
         else:
-            matplotlib.rcParams["font.sans-serif"] = [font, *matplotlib.rcParams["font.sans-serif"]]
-            matplotlib.rcParams["axes.unicode_minus"] = False  # CJK fonts may lack the minus sign
+            # glyph by glyph: Chinese from the CJK font, what it lacks (x₀, x̂, −) from DejaVu Sans
+            matplotlib.rcParams["font.family"] = [font, "DejaVu Sans"]
 
 
 def compact_png(fig: Figure) -> bytes:
