@@ -66,7 +66,7 @@ def web_payload(data_root: str | os.PathLike | None = None) -> dict:
     """Everything the page loads: tensors and metadata, as one JSON-able dict."""
     vae = load_pretrained("mnist-vae-20")
     pipe = load_pretrained("mnist-latent-diffusion")
-    test_x, _ = load_dataset("mnist", train=False, root=data_root)
+    test_x, test_y = load_dataset("mnist", train=False, root=data_root)
     with torch.no_grad():  # how much the model uses each dimension: the sliders' order and bars
         kl = kl_divergence(*vae.encode(test_x[:KL_IMAGES]), reduction="none").mean(0).tolist()
     low, high = typical_radius(vae.latent_dim)
@@ -90,7 +90,9 @@ def web_payload(data_root: str | os.PathLike | None = None) -> dict:
                 "order": sorted(range(vae.latent_dim), key=lambda i: -kl[i]),
                 # the package keeps no words for the dimensions (lesson 06 measures them live)
                 "labels": {},
-                "shell": [round(low, 5), round(high, 5)], "slider_range": SLIDER_RANGE},
+                "shell": [round(low, 5), round(high, 5)], "slider_range": SLIDER_RANGE,
+                # the page opens on a real digit (the first test image), its 20 numbers on the sliders
+                "start": {"label": int(test_y[0]), "pixels": test_x[0].mul(255).round().int().tolist()}},
         "diffusion": {"T": diffusion.T, "latent_scale": pipe.scale,
                       "latent_shape": [pipe.vae.latent_channels, 7, 7],
                       "conv_vae": dict(pipe.vae.config), "denoiser": dict(pipe.denoiser.config),

@@ -94,13 +94,18 @@
   // ------------------------------------------------------------ part 1: drawing
   const pad = window.VaeDrawing.attachPad($("pad"), (strokes) => {
     const img = window.VaeDrawing.renderStrokes(strokes);
-    const pixels = window.VaeDrawing.mnistLike(img.data, img.h, img.w);
+    showDigit(window.VaeDrawing.mnistLike(img.data, img.h, img.w));
+  });
+  $("clear").addEventListener("click", () => { pad.clear(); paint($("seen"), new Float32Array(784)); });
+
+  // The page opens on a real test digit: what the encoder sees, and its 20 numbers on the sliders.
+  function showDigit(pixels) {
     paint($("seen"), pixels);
     startZ = M.vae.encode(pixels);
     $("back").disabled = false;
     setZ(startZ);
-  });
-  $("clear").addEventListener("click", () => { pad.clear(); paint($("seen"), new Float32Array(784)); });
+  }
+  showDigit(Float32Array.from(V.start.pixels, (v) => v / 255));
 
   // ------------------------------------------------------------ part 3: mini Stable Diffusion
   const D = W.diffusion;

@@ -17,6 +17,7 @@
       draw_text: "Draw a digit with the mouse, a finger or a pen. It is prepared the way MNIST prepared its " +
         "digits: cropped, fitted into a 20×20 box, centred by its centre of mass in 28×28. The small picture " +
         "is what the encoder sees; its 20 numbers (μ, the centre of the code's cloud) move the sliders. " +
+        "The page opens on the first digit of MNIST's test set. " +
         lesson("", L06, "Lesson 06: the latent lab"),
       clear: "clear",
       encoder_sees: "what the encoder sees",
@@ -29,7 +30,7 @@
       decoded: "decoded digit",
       random: "random z",
       reset: "reset to 0",
-      back: "back to my drawing",
+      back: "back to my digit",
       kl_title: "mean KL {kl} nats",
       meter: "‖z‖ = {norm} (typical {low}–{high}, 99% of prior draws): ",
       inside: "inside the prior's shell",
@@ -61,6 +62,7 @@
       draw_title: "1 · 画一个数字",
       draw_text: "用鼠标、手指或触控笔画一个数字。它会按 MNIST 处理数字的方式预处理：裁剪、缩放到 20×20 的框内、" +
         "按质心放在 28×28 的中央。小图就是编码器看到的样子；它的 20 个数（μ，编码云的中心）会移动滑块。" +
+        "页面打开时显示的是 MNIST 测试集的第一个数字。" +
         lesson("zh/", L06, "第 06 课：潜空间实验室"),
       clear: "清除",
       encoder_sees: "编码器看到的图",
@@ -68,11 +70,11 @@
       sliders_text: "每个滑块是解码器作画所依据的 20 个数 z 之一；每次移动都会重新画出数字。" +
         "滑块按模型对每个维度的使用程度排序（条形：在 {n} 张测试图上的平均 KL，单位奈特）：" +
         "上面的滑块改变数字最多，下面的几乎不改变。仪表显示 ‖z‖：从先验 N(0, I) 抽出的编码位于一个薄壳上，而不在 0 附近。" +
-        lesson("zh/", L06, "第 06 课：采样与范数壳层") + " · " + lesson("zh/", L04, "第 04 课：KL 散度"),
+        lesson("zh/", L06, "第 06 课：采样与范数壳层") + " · " + lesson("zh/", L04, "第 04 课：KL散度"),
       decoded: "解码出的数字",
       random: "随机 z",
       reset: "归零",
-      back: "回到我画的数字",
+      back: "回到我的数字",
       kl_title: "平均 KL {kl} 奈特",
       meter: "‖z‖ = {norm}（典型范围 {low}–{high}，先验样本的 99%）：",
       inside: "在先验的常见范围内",
