@@ -13,6 +13,7 @@ leaves half a checkpoint where a good one was.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -41,12 +42,23 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike, *, half: bool = F
              for k, v in model.state_dict().items()}
     ckpt = {"format": FORMAT, "class": type(model).__name__, "config": dict(model.config),
             "meta": {**meta, "version": __version__}, "state_dict": state}
+    buffer = io.BytesIO()
+    torch.save(ckpt, buffer)
+    return atomic_write(path, buffer.getvalue())
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to `path` so that no reader ever sees half a file and a failed write leaves
+    the old one intact: a temporary file beside it, flushed to disk, then renamed over it."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a normal file's mode
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; give it a normal file's mode
         with os.fdopen(fd, "wb") as f:
-            torch.save(ckpt, f)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -54,12 +66,6 @@ def save_checkpoint(model: nn.Module, path: str | os.PathLike, *, half: bool = F
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict:

@@ -17,13 +17,12 @@ import base64
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import torch
 
 from . import diffusion
-from .checkpoints import WEIGHTS_DIR, read_checkpoint
+from .checkpoints import WEIGHTS_DIR, atomic_write, read_checkpoint
 from .data import load_dataset
 from .losses import kl_divergence, typical_radius
 from .pretrained import load_pretrained
@@ -116,21 +115,4 @@ def render_script(payload: dict) -> str:
 def export_web(out_dir: str | os.PathLike = "web", data_root: str | os.PathLike | None = None) -> Path:
     """Write `out_dir`/weights.js atomically (temporary file, then rename): a page open in a
     browser or a half-finished run never sees half a file. Returns its path."""
-    out_dir = Path(out_dir)
-    text = render_script(web_payload(data_root))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / FILE_NAME
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{FILE_NAME}.", suffix=".tmp")
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; a web page must be readable
-        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(Path(out_dir) / FILE_NAME, render_script(web_payload(data_root)).encode("ascii"))
