@@ -15,11 +15,11 @@ from vae_lessons.pretrained import load_pretrained
 
 
 def check_guidance(fn):
-    return check_function(fn, D.guided_eps, D.guidance_inputs, mistakes=D.GUIDANCE_MISTAKES)
+    return check_function(fn, D.guided_eps, D.guidance_inputs, mistakes=D.guidance_mistakes())
 
 
 def check_ddim(fn):
-    return check_function(fn, D.ddim_step, D.ddim_inputs, mistakes=D.DDIM_MISTAKES)
+    return check_function(fn, D.ddim_step, D.ddim_inputs, mistakes=D.ddim_mistakes())
 
 
 # ---------------------------------------------------------------- guided_eps
@@ -109,8 +109,8 @@ def test_known_ddim_mistakes_are_named(wrong, words):
 
 
 def test_every_listed_mistake_is_told_apart_from_the_right_answer_and_from_each_other():
-    for reference, inputs, mistakes in ((D.guided_eps, D.guidance_inputs, D.GUIDANCE_MISTAKES),
-                                        (D.ddim_step, D.ddim_inputs, D.DDIM_MISTAKES)):
+    for reference, inputs, mistakes in ((D.guided_eps, D.guidance_inputs, D.guidance_mistakes()),
+                                        (D.ddim_step, D.ddim_inputs, D.ddim_mistakes())):
         for message, wrong in mistakes.items():
             verdict = check_function(wrong, reference, inputs, mistakes=mistakes)
             assert not verdict and message in verdict.message
@@ -142,3 +142,30 @@ def test_the_playground_draws_the_same_for_any_spelling_and_shows_a_message_for_
     assert "cat" in play.message.value  # the pipeline's message, not a traceback
     play.prompt.value, play.steps.value = "7", 1  # a known prompt again clears the message
     assert play.message.value == ""
+
+
+# ---------------------------------------------------------------- the Chinese edition's messages
+
+@pytest.mark.parametrize("table, reference, inputs",
+                         [(D._GUIDANCE_MISTAKES, D.guided_eps, D.guidance_inputs),
+                          (D._DDIM_MISTAKES, D.ddim_step, D.ddim_inputs)])
+def test_every_known_mistake_is_named_in_chinese_in_the_chinese_edition(table, reference, inputs, monkeypatch):
+    from vae_lessons import i18n
+
+    monkeypatch.setattr(i18n, "_language", "zh")
+    mistakes = D.guidance_mistakes() if reference is D.guided_eps else D.ddim_mistakes()
+    for en, zh, wrong in table:
+        assert zh in mistakes and en not in mistakes
+        verdict = check_function(wrong, reference, inputs, mistakes=mistakes)
+        assert not verdict and zh in verdict.message and verdict.message.startswith("还不对")
+
+
+def test_an_unknown_prompt_is_explained_in_the_language_in_force(monkeypatch):
+    from vae_lessons import i18n
+
+    monkeypatch.setattr(i18n, "_language", "zh")
+    with pytest.raises(ValueError, match="不认识的词"):
+        D.prompt_to_id("猫")
+    monkeypatch.setattr(i18n, "_language", "en")
+    with pytest.raises(ValueError, match="unknown word"):
+        D.prompt_to_id("cat")

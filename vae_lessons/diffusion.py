@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoints import WEIGHTS_DIR, load_checkpoint
+from .i18n import tr
 from .losses import kl_divergence
 from .models import Classifier, ConvVAE, flatten_images
 from .training import pick_device, seed_everything
@@ -52,13 +53,16 @@ def prompt_to_id(prompt: str) -> int:
     tokens = re.findall(r"[a-z]+|\d|[^\x00-\x7f]", prompt.lower())
     unknown = [w for w in tokens if w not in DIGITS and w not in FILLER]
     if unknown:
-        raise ValueError(f"unknown word(s) {unknown} in prompt {prompt!r}. Understood: the digits "
-                         f"0-9 as numerals, English words ({', '.join(list(DIGITS)[:10])}) or "
-                         f"中文 (零一二三四五六七八九), plus the filler words "
-                         f"{', '.join(sorted(FILLER))}, which are ignored")
+        words, filler = ", ".join(list(DIGITS)[:10]), ", ".join(sorted(FILLER))
+        raise ValueError(tr(f"unknown word(s) {unknown} in prompt {prompt!r}. Understood: the digits "
+                            f"0-9 as numerals, English words ({words}) or 中文 (零一二三四五六七八九), "
+                            f"plus the filler words {filler}, which are ignored",
+                            f"提示词 {prompt!r} 里有不认识的词 {unknown}。能听懂的是：数字 0-9、英文单词"
+                            f"（{words}）或中文（零一二三四五六七八九），另外 {filler} 这些词会被忽略"))
     digits = {DIGITS[w] for w in tokens if w in DIGITS}
     if len(digits) > 1:
-        raise ValueError(f"prompt {prompt!r} names {len(digits)} different digits; ask for one")
+        raise ValueError(tr(f"prompt {prompt!r} names {len(digits)} different digits; ask for one",
+                            f"提示词 {prompt!r} 说了 {len(digits)} 个不同的数字；一次只要一个"))
     return digits.pop() if digits else EMPTY
 
 
@@ -321,39 +325,71 @@ def ddim_inputs(k: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch
     return (torch.randn(2, 4, 7, 7, generator=gen), torch.randn(2, 4, 7, 7, generator=gen), ab[t], ab[t_prev])
 
 
-GUIDANCE_MISTAKES = {
-    "the sign of the difference is flipped: walk from eps_empty towards the prompt, "
-    "g * (eps_cond - eps_empty), not away from it": lambda e0, ec, g: e0 + g * (e0 - ec),
-    "g multiplies only eps_cond: put the difference in parentheses, g * (eps_cond - eps_empty)":
-        lambda e0, ec, g: g * ec,
-    "g is applied to the wrong term: it multiplies the difference (eps_cond - eps_empty), "
-    "not eps_empty": lambda e0, ec, g: g * e0 + (ec - e0),
-    "you started from eps_cond: eps_cond + g * (eps_cond - eps_empty) = (1 + g) eps_cond - g eps_empty "
-    "is the other convention, with w = g. Ours starts from eps_empty": lambda e0, ec, g: ec + g * (ec - e0),
-    "eps_empty and eps_cond are swapped: the first argument is the EMPTY prompt's guess":
-        lambda e0, ec, g: ec + g * (e0 - ec),
-}
+_GUIDANCE_MISTAKES = [  # (English, 中文, the wrong guided_eps)
+    ('the sign of the difference is flipped: walk from eps_empty towards the prompt, g * '
+     '(eps_cond - eps_empty), not away from it',
+     '差的符号反了：要从 eps_empty 出发，朝着提示词的方向走，g * (eps_cond - eps_empty)，而不是背离它',
+     lambda e0, ec, g: e0 + g * (e0 - ec)),
+    ('g multiplies only eps_cond: put the difference in parentheses, g * (eps_cond - eps_empty)',
+     'g 只乘了 eps_cond：把差放进括号里，g * (eps_cond - eps_empty)',
+     lambda e0, ec, g: g * ec),
+    ('g is applied to the wrong term: it multiplies the difference (eps_cond - eps_empty), '
+     'not eps_empty',
+     'g 乘错了项：它乘的是差 (eps_cond - eps_empty)，不是 eps_empty',
+     lambda e0, ec, g: g * e0 + (ec - e0)),
+    ('you started from eps_cond: eps_cond + g * (eps_cond - eps_empty) = (1 + g) eps_cond - '
+     'g eps_empty is the other convention, with w = g. Ours starts from eps_empty',
+     '你是从 eps_cond 出发的：eps_cond + g * (eps_cond - eps_empty) = (1 + g) eps_cond - g '
+     'eps_empty 是另一种约定，其中 w = g。我们的约定从 eps_empty 出发',
+     lambda e0, ec, g: ec + g * (ec - e0)),
+    ("eps_empty and eps_cond are swapped: the first argument is the EMPTY prompt's guess",
+     'eps_empty 和 eps_cond 弄反了：第一个参数是空提示词给出的猜测，不是带提示词的',
+     lambda e0, ec, g: ec + g * (e0 - ec)),
+]
 
-DDIM_MISTAKES = {
-    "the sqrt is missing on alpha_bar: divide by sqrt(alpha_bar_t), and scale x0 by sqrt(alpha_bar_prev)":
-        lambda x, e, a, ap: ap * ((x - (1 - a) ** 0.5 * e) / a) + (1 - ap) ** 0.5 * e,
-    "the sqrt is missing on alpha_bar_t: x0 = (x_t - sqrt(1 - alpha_bar_t) * eps) / sqrt(alpha_bar_t)":
-        lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) ** 0.5 * e) / a) + (1 - ap) ** 0.5 * e,
-    "the sqrt is missing on alpha_bar_prev: the clean part of the next latent is sqrt(alpha_bar_prev) * x0":
-        lambda x, e, a, ap: ap * ((x - (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) ** 0.5 * e,
-    "the x0 formula uses (1 - alpha_bar_t) where it needs sqrt(1 - alpha_bar_t): the noise in x_t is "
-    "sqrt(1 - alpha_bar_t) * eps":
-        lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) * e) / a ** 0.5) + (1 - ap) ** 0.5 * e,
-    "the noise you put back uses (1 - alpha_bar_prev) where it needs sqrt(1 - alpha_bar_prev)":
-        lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) * e,
-    "you returned the clean guess x0: a DDIM step noises it again, to the level of the next step":
-        lambda x, e, a, ap: (x - (1 - a) ** 0.5 * e) / a ** 0.5,
-    "the noise is added instead of removed in the x0 formula: x0 = (x_t - sqrt(1 - alpha_bar_t) * eps) / ...":
-        lambda x, e, a, ap: ap ** 0.5 * ((x + (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) ** 0.5 * e,
-    "alpha_bar_t and alpha_bar_prev are swapped: x0 comes from x_t's level (alpha_bar_t), the result "
-    "goes to the next level (alpha_bar_prev)":
-        lambda x, e, a, ap: a ** 0.5 * ((x - (1 - ap) ** 0.5 * e) / ap ** 0.5) + (1 - a) ** 0.5 * e,
-}
+_DDIM_MISTAKES = [  # (English, 中文, the wrong ddim_step)
+    ('the sqrt is missing on alpha_bar: divide by sqrt(alpha_bar_t), and scale x0 by '
+     'sqrt(alpha_bar_prev)',
+     'alpha_bar 上少了开方：要除以 sqrt(alpha_bar_t)，并用 sqrt(alpha_bar_prev) 去乘 x0',
+     lambda x, e, a, ap: ap * ((x - (1 - a) ** 0.5 * e) / a) + (1 - ap) ** 0.5 * e),
+    ('the sqrt is missing on alpha_bar_t: x0 = (x_t - sqrt(1 - alpha_bar_t) * eps) / '
+     'sqrt(alpha_bar_t)',
+     'alpha_bar_t 上少了开方：x0 = (x_t - sqrt(1 - alpha_bar_t) * eps) / sqrt(alpha_bar_t)',
+     lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) ** 0.5 * e) / a) + (1 - ap) ** 0.5 * e),
+    ('the sqrt is missing on alpha_bar_prev: the clean part of the next latent is '
+     'sqrt(alpha_bar_prev) * x0',
+     'alpha_bar_prev 上少了开方：下一步潜向量里干净的部分是 sqrt(alpha_bar_prev) * x0',
+     lambda x, e, a, ap: ap * ((x - (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) ** 0.5 * e),
+    ('the x0 formula uses (1 - alpha_bar_t) where it needs sqrt(1 - alpha_bar_t): the noise '
+     'in x_t is sqrt(1 - alpha_bar_t) * eps',
+     '求 x0 的公式里用了 (1 - alpha_bar_t)，应该是 sqrt(1 - alpha_bar_t)：x_t 里的噪声是 sqrt(1 - alpha_bar_t) * eps',
+     lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) * e) / a ** 0.5) + (1 - ap) ** 0.5 * e),
+    ('the noise you put back uses (1 - alpha_bar_prev) where it needs sqrt(1 - alpha_bar_prev)',
+     '加回去的噪声用了 (1 - alpha_bar_prev)，应该是 sqrt(1 - alpha_bar_prev)',
+     lambda x, e, a, ap: ap ** 0.5 * ((x - (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) * e),
+    ('you returned the clean guess x0: a DDIM step noises it again, to the level of the next step',
+     '你返回的是干净的猜测 x0：DDIM 的一步还要给它重新加噪，加到下一步的噪声水平',
+     lambda x, e, a, ap: (x - (1 - a) ** 0.5 * e) / a ** 0.5),
+    ('the noise is added instead of removed in the x0 formula: x0 = (x_t - sqrt(1 - '
+     'alpha_bar_t) * eps) / ...',
+     '求 x0 的公式把噪声加上了，应该减去：x0 = (x_t - sqrt(1 - alpha_bar_t) * eps) / ...',
+     lambda x, e, a, ap: ap ** 0.5 * ((x + (1 - a) ** 0.5 * e) / a ** 0.5) + (1 - ap) ** 0.5 * e),
+    ("alpha_bar_t and alpha_bar_prev are swapped: x0 comes from x_t's level (alpha_bar_t), "
+     'the result goes to the next level (alpha_bar_prev)',
+     'alpha_bar_t 和 alpha_bar_prev 弄反了：x0 由 x_t 的噪声水平（alpha_bar_t）求出，结果要去到下一个水平（alpha_bar_prev）',
+     lambda x, e, a, ap: a ** 0.5 * ((x - (1 - ap) ** 0.5 * e) / ap ** 0.5) + (1 - a) ** 0.5 * e),
+]
+
+
+def guidance_mistakes() -> dict[str, Callable]:
+    """The usual slips in `guided_eps`, each named in the language in force: `check_function`'s
+    `mistakes=`, so a learner's wrong version is told what is wrong."""
+    return {tr(en, zh): wrong for en, zh, wrong in _GUIDANCE_MISTAKES}
+
+
+def ddim_mistakes() -> dict[str, Callable]:
+    """The usual slips in `ddim_step`, each named in the language in force (see guidance_mistakes)."""
+    return {tr(en, zh): wrong for en, zh, wrong in _DDIM_MISTAKES}
 
 
 # ---------------------------------------------------------------- the pipeline: text -> latent -> picture
