@@ -110,3 +110,19 @@ def test_lesson06_prefers_the_learners_own_model_and_falls_back_clearly(tmp_path
     own.write_bytes(b"half a file")
     model, which = load_own_or_pretrained("mine", "mnist-vae-20")
     assert "corrupted" in which and model.meta["epochs"] == 150
+
+
+def test_the_sentence_saying_which_model_follows_the_language(tmp_path, monkeypatch):
+    from vae_lessons import i18n
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(i18n, "_language", "zh")
+    _, which = load_own_or_pretrained("mine", "mnist-vae-20")
+    assert which.startswith("本包自带的 mnist-vae-20 模型") and "没有第 05 课的检查点" in which
+    checkpoints.user_checkpoint("mine").parent.mkdir(parents=True, exist_ok=True)
+    checkpoints.user_checkpoint("mine").write_bytes(b"not a checkpoint")
+    _, which = load_own_or_pretrained("mine", "mnist-vae-20")
+    assert "已损坏" in which
+    save_checkpoint(VAE(), checkpoints.user_checkpoint("mine"), epochs=10, test_loss=107.0)
+    _, which = load_own_or_pretrained("mine", "mnist-vae-20")
+    assert which == "你在第 05 课训练的模型（10 轮，测试损失 107.0）"

@@ -11,6 +11,7 @@ from torch import nn
 
 from .checkpoints import WEIGHTS_DIR, CheckpointError, load_checkpoint, user_checkpoint
 from .diffusion import load_pipeline
+from .i18n import tr
 
 PIPELINES = ("mnist-latent-diffusion",)  # assembled from several checkpoints by `diffusion`
 PIPELINE_PARTS = ("mnist-latent-denoiser",)  # loaded only as part of a pipeline
@@ -36,14 +37,20 @@ def load_own_or_pretrained(own: str, pretrained: str,
                            device: str | torch.device = "cpu") -> tuple[nn.Module, str]:
     """The model a learner trained earlier (`user_checkpoint(own)`) if it is readable, else the
     bundled `pretrained` one; with a sentence saying which (and never a machine path)."""
-    reason = ("no checkpoint from lesson 05 in this runtime (run lesson 05 in full mode here "
-              "first; on Colab, in the same session)")
+    reason = tr("no checkpoint from lesson 05 in this runtime (run lesson 05 in full mode here "
+                "first; on Colab, in the same session)",
+                "这个运行环境里没有第 05 课的检查点（要用自己的模型，先在这里以完整模式运行第 05 课；"
+                "在 Colab 上须在同一个会话里）")
     bundled = load_pretrained(pretrained, device=device)
     if user_checkpoint(own).is_file():
         try:  # it must be the same kind of model as the bundled one, or the lesson breaks later
             model = load_checkpoint(user_checkpoint(own), type(bundled)(**bundled.config), device)
-            return model, (f"your model from lesson 05 ({model.meta['epochs']} epochs, "
-                           f"test loss {model.meta['test_loss']:.1f})")
+            epochs, loss = model.meta["epochs"], model.meta["test_loss"]
+            return model, tr(f"your model from lesson 05 ({epochs} epochs, test loss {loss:.1f})",
+                             f"你在第 05 课训练的模型（{epochs} 轮，测试损失 {loss:.1f}）")
         except (CheckpointError, KeyError):
-            reason = "the checkpoint from lesson 05 is corrupted or of another architecture"
-    return bundled, f"the bundled {pretrained} model (test loss {bundled.meta['test_loss']:.1f}); {reason}"
+            reason = tr("the checkpoint from lesson 05 is corrupted or of another architecture",
+                        "第 05 课的检查点已损坏，或者是另一种结构的模型")
+    loss = bundled.meta["test_loss"]
+    return bundled, tr(f"the bundled {pretrained} model (test loss {loss:.1f}); {reason}",
+                       f"本包自带的 {pretrained} 模型（测试损失 {loss:.1f}）；{reason}")
