@@ -74,6 +74,13 @@
   const shell = meter.querySelector(".shell");
   shell.style.left = `${(100 * low) / scaleMax}%`;
   shell.style.width = `${(100 * (high - low)) / scaleMax}%`;
+  // numbers under the track: 0 and the shell's edges, so the green band reads as a range of ||z||
+  meter.querySelector(".ticks").replaceChildren(...[0, low, high].map((v) => {
+    const tick = document.createElement("span");
+    tick.textContent = v ? v.toFixed(1) : "0";
+    tick.style.left = `${(100 * v) / scaleMax}%`;
+    return tick;
+  }));
 
   function setZ(values) {  // move every slider at once (clipped to their range), paint once
     for (let i = 0; i < dim; i++) {
@@ -96,7 +103,10 @@
     const img = window.VaeDrawing.renderStrokes(strokes);
     showDigit(window.VaeDrawing.mnistLike(img.data, img.h, img.w));
   });
-  $("clear").addEventListener("click", () => { pad.clear(); paint($("seen"), new Float32Array(784)); });
+  // clear wipes the pad only: "what the encoder sees" keeps the digit whose code the sliders hold
+  // (and that "back" returns to) until the next stroke
+  $("pad").addEventListener("pointerdown", () => { $("pad-hint").hidden = true; });
+  $("clear").addEventListener("click", () => { pad.clear(); $("pad-hint").hidden = false; });
 
   // The page opens on a real test digit: what the encoder sees, and its 20 numbers on the sliders.
   function showDigit(pixels) {
@@ -130,13 +140,16 @@
   }
 
   // What the message line and the timing caption say, kept so a language switch can re-say it.
-  const status = { error: null, emptyPrompt: false, ms: null, steps: 0 };
+  const status = { error: null, emptyPrompt: false, ignored: false, ms: null, steps: 0 };
   function showStatus() {
     const msg = $("message");
     msg.className = status.error ? "message error" : "message";
-    msg.textContent = status.error ? messageFor(status.error) : status.emptyPrompt ? i18n.t("empty_prompt") : "";
-    $("result").classList.toggle("stale", !!status.error);  // the picture is not the prompt's
-    if (status.ms !== null) $("timing").textContent = i18n.t("timing", { ms: status.ms.toFixed(0), steps: status.steps });
+    msg.textContent = status.error ? messageFor(status.error) : status.emptyPrompt ? i18n.t("empty_prompt")
+      : status.ignored ? i18n.t("ignored") : "";
+    for (const id of ["result", "walk", "channels"]) $(id).classList.toggle("stale", !!status.error);  // not the prompt's
+    if (status.ms !== null) {
+      $("timing").textContent = i18n.t(status.steps === 1 ? "timing_one" : "timing", { ms: status.ms.toFixed(0), steps: status.steps });
+    }
   }
 
   let pending = false;
@@ -157,7 +170,8 @@
     }
     const ms = performance.now() - t0;
     paint($("result"), r.images);
-    Object.assign(status, { error: null, ms, steps: n, emptyPrompt: M.promptToId($("prompt").value) === W.vocabulary.empty });
+    const empty = M.promptToId($("prompt").value) === W.vocabulary.empty;
+    Object.assign(status, { error: null, ms, steps: n, emptyPrompt: empty, ignored: g === 0 && !empty });
     showStatus();
     $("timing").dataset.ms = ms;
     // the walk: the denoiser's guess of the clean picture, decoded, at a few steps
@@ -202,7 +216,8 @@
 
   // ------------------------------------------------------------ language
   function applyLanguage() {
-    i18n.apply({ sliders_text: { n: i18n.lang === "en" ? V.kl_images.toLocaleString("en") : V.kl_images } });
+    i18n.apply({ sliders_text: { n: i18n.lang === "en" ? V.kl_images.toLocaleString("en") : V.kl_images,
+                                 low: low.toFixed(1), high: high.toFixed(1) } });
     for (const el of document.querySelectorAll(".slider-row .kl")) el.title = i18n.t("kl_title", { kl: (+el.dataset.kl).toFixed(2) });
     repaint();
     showStatus();
