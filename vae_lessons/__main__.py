@@ -89,7 +89,7 @@ def export_web_command(parser: argparse.ArgumentParser, args: argparse.Namespace
         parser.exit(2, f"error: --out: {problem}\n")
     try:
         path = export_web(out, data_root=args.data)
-    except DataNotFoundError as e:
+    except (DataNotFoundError, ValueError) as e:  # missing, or a damaged data file
         parser.exit(2, f"error: {e}\n")
     except OSError as e:  # the folder went away or filled up while writing
         print(f"error: could not write {out / FILE_NAME}: {e.strerror or e}", file=sys.stderr)

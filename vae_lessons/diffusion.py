@@ -87,11 +87,15 @@ class TextEncoder(nn.Module):
 
 # ---------------------------------------------------------------- the denoiser (SD: the U-Net)
 
+def timestep_frequencies(dim: int, device: str | torch.device = "cpu") -> torch.Tensor:
+    """The dim // 2 frequencies of `timestep_embedding`, from 1 down to about 1/10000."""
+    return torch.exp(-math.log(10000) * torch.arange(dim // 2, device=device) / (dim // 2))
+
+
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoids of t at many frequencies, as in the Transformer and DDPM: the net can tell
     t=10 (almost clean) from t=900 (almost pure noise)."""
-    freqs = torch.exp(-math.log(10000) * torch.arange(dim // 2, device=t.device) / (dim // 2))
-    angles = t.float()[:, None] * freqs[None]
+    angles = t.float()[:, None] * timestep_frequencies(dim, t.device)[None]
     return torch.cat([angles.sin(), angles.cos()], dim=1)
 
 
@@ -142,6 +146,11 @@ def alphas_bar(device: str | torch.device = "cpu") -> torch.Tensor:
     """DDPM's linear beta schedule (1e-4 .. 0.02 over T steps) as cumulative signal fractions:
     x_t = sqrt(ab[t]) * x_0 + sqrt(1 - ab[t]) * eps."""
     return torch.cumprod(1 - torch.linspace(1e-4, 0.02, T, device=device), dim=0)
+
+
+def ddim_timesteps(steps: int) -> list[int]:
+    """The `steps` timesteps DDIM visits, evenly spaced from T - 1 down to 0."""
+    return torch.linspace(T - 1, 0, steps).round().long().tolist()
 
 
 def ddpm_loss(denoiser: Denoiser, x0: torch.Tensor, ids: torch.Tensor, p_uncond: float = 0.1) -> torch.Tensor:
@@ -445,7 +454,7 @@ class LatentDiffusionPipeline:
         g = torch.Generator().manual_seed(seed)  # CPU noise: the same seed gives the same start anywhere
         x = torch.randn(len(cond), self.vae.latent_channels, 7, 7, generator=g).to(self.device)
         ab = alphas_bar(self.device)
-        ts = torch.linspace(T - 1, 0, steps).round().long().tolist()
+        ts = ddim_timesteps(steps)
         keep = set(keep or ())
         kept = {0: torch.zeros_like(x) if keep_x0 else x.clone()} if 0 in keep else {}
         for i, t in enumerate(ts):

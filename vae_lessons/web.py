@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import os
 from pathlib import Path
 
@@ -55,12 +54,6 @@ def _stored(name: str) -> dict[str, torch.Tensor]:
     return read_checkpoint(WEIGHTS_DIR / f"{name}.pt")["state_dict"]
 
 
-def ddim_timesteps(steps: int) -> list[int]:
-    """The timesteps LatentDiffusionPipeline visits for `steps` DDIM steps, computed by torch
-    (its float32 linspace and round-half-to-even are awkward to copy exactly in JavaScript)."""
-    return torch.linspace(diffusion.T - 1, 0, steps).round().long().tolist()
-
-
 def web_payload(data_root: str | os.PathLike | None = None) -> dict:
     """Everything the page loads: tensors and metadata, as one JSON-able dict."""
     vae = load_pretrained("mnist-vae-20")
@@ -71,16 +64,11 @@ def web_payload(data_root: str | os.PathLike | None = None) -> dict:
     low, high = typical_radius(vae.latent_dim)
     vae_state, conv_state = _stored("mnist-vae-20"), _stored("mnist-conv-vae")
     den_state = _stored("mnist-latent-denoiser")
-    cond_dim = pipe.denoiser.config["cond_dim"]
-    half = cond_dim // 2  # the frequencies of diffusion.timestep_embedding, as torch computes them
-    freqs = torch.exp(-math.log(10000) * torch.arange(half) / half)
-    assert torch.equal(diffusion.timestep_embedding(torch.tensor([7]), cond_dim),
-                          torch.cat([(7 * freqs).sin(), (7 * freqs).cos()])[None]), "timestep_embedding changed"
     tensors = {f"vae.{k}": _tensor(vae_state[k]) for k in VAE_TENSORS}
     tensors |= {f"conv_vae.{k}": _tensor(v) for k, v in conv_state.items() if k.startswith("decoder.")}
     tensors |= {f"denoiser.{k}": _tensor(v) for k, v in den_state.items()}
     tensors["alphas_bar"] = _tensor(diffusion.alphas_bar())
-    tensors["time_freqs"] = _tensor(freqs)
+    tensors["time_freqs"] = _tensor(diffusion.timestep_frequencies(pipe.denoiser.config["cond_dim"]))
     return {
         "format": "vae-lessons-web/1",
         "tensors": tensors,
@@ -97,7 +85,7 @@ def web_payload(data_root: str | os.PathLike | None = None) -> dict:
                       "conv_vae": dict(pipe.vae.config), "denoiser": dict(pipe.denoiser.config),
                       "guidance": diffusion.DEFAULT_GUIDANCE, "steps": diffusion.DEFAULT_STEPS,
                       "max_steps": MAX_STEPS, "walk": WALK,
-                      "timesteps": {str(s): ddim_timesteps(s) for s in range(1, MAX_STEPS + 1)}},
+                      "timesteps": {str(s): diffusion.ddim_timesteps(s) for s in range(1, MAX_STEPS + 1)}},
         "vocabulary": {"digits": dict(diffusion.DIGITS), "filler": sorted(diffusion.FILLER),
                        "empty": diffusion.EMPTY},
     }
