@@ -75,8 +75,6 @@ def web_payload(data_root: str | os.PathLike | None = None) -> dict:
         "vae": {"latent_dim": vae.latent_dim, "hidden_dim": vae.config["hidden_dim"],
                 "kl": [round(v, 5) for v in kl], "kl_images": KL_IMAGES,
                 "order": sorted(range(vae.latent_dim), key=lambda i: -kl[i]),
-                # the package keeps no words for the dimensions (lesson 06 measures them live)
-                "labels": {},
                 "shell": [round(low, 5), round(high, 5)], "slider_range": SLIDER_RANGE,
                 # the page opens on a real digit (the first test image), its 20 numbers on the sliders
                 "start": {"label": int(test_y[0]), "pixels": test_x[0].mul(255).round().int().tolist()}},

@@ -48,7 +48,7 @@
     const kl = document.createElement("span");
     kl.className = "kl";
     kl.innerHTML = `<span class="kl-bar" style="width:${(56 * V.kl[i]) / topKl}px"></span>`;
-    kl.append(`${V.kl[i].toFixed(1)} ${V.labels[i] || ""}`);
+    kl.append(V.kl[i].toFixed(1));
     input.addEventListener("input", () => { z[i] = +input.value; out.textContent = z[i].toFixed(2); repaint(); });
     row.append(name, input, out, kl);
     $("sliders").append(row);
