@@ -1,17 +1,21 @@
-"""How fast the lessons' widgets answer, in the kernel.
+"""How fast the lessons' widgets answer, in the kernel, on a quiet machine and beside a busy one.
 
-1. The latent lab (lesson 06) follows a slider: 200 moves through the full update path (slider
-   value -> decode -> PNG bytes -> image widget, and the ||z|| meter), against a baseline
-   measured in the same run: re-plotting the digit with matplotlib, as an Output-widget
-   approach would. Target: median <= 2 ms.
-2. The diffusion playground (lesson 07): one 25-step generation of one image, with the denoising
-   walk and the latent heatmaps, per change of a control. Target: median <= 250 ms.
+Two interactive paths, each timed with the widgets' own thread setting (one torch thread,
+`widgets.INTERACTIVE_THREADS = 1`) and with torch's default threads, first on a quiet machine,
+then while another process keeps one core busy (a learner's browser, a shared Colab VM):
+
+1. the latent lab (lesson 06) following a slider: value -> decode -> PNG bytes -> image widget
+   and the ||z|| meter; against a baseline measured in the same run: re-plotting the digit with
+   matplotlib, as an Output-widget approach would;
+2. the diffusion playground (lesson 07): one 25-step generation (result, walk and heatmaps)
+   per change of a control.
 
     python benchmarks/widget_latency.py [--moves 200] [--generations 20]
 """
 
 import argparse
 import io
+import multiprocessing
 import statistics
 import time
 
@@ -21,9 +25,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
-from vae_lessons.pretrained import load_pretrained  # noqa: E402
+from vae_lessons import widgets  # noqa: E402
 from vae_lessons.data import load_dataset  # noqa: E402
-from vae_lessons.widgets import DiffusionPlayground, LatentExplorer  # noqa: E402
+from vae_lessons.pretrained import load_pretrained  # noqa: E402
 
 
 def time_moves(move, n: int) -> list[float]:
@@ -36,23 +40,28 @@ def time_moves(move, n: int) -> list[float]:
     return out
 
 
+def spin() -> None:
+    while True:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--moves", type=int, default=200)
     parser.add_argument("--generations", type=int, default=20)
     args = parser.parse_args()
-    torch.set_num_threads(1)  # a laptop kernel shares its cores; one thread is the honest case
     model = load_pretrained("mnist-vae-20")
     images, labels = load_dataset("mnist", train=False)
-    explorer = LatentExplorer(model, images[:2000], labels[:2000])
-    values = torch.linspace(-3, 3, args.moves).tolist()
+    lab = widgets.LatentExplorer(model, images[:2000], labels[:2000])
+    play = widgets.DiffusionPlayground(load_pretrained("mnist-latent-diffusion"), steps=25)
+    values, seeds = torch.linspace(-3, 3, args.moves).tolist(), iter(range(1, 1_000_000))
 
     def slider_move(i: int) -> None:
-        explorer.sliders[i % 20].value = values[i]
+        lab.sliders[i % 20].value = values[i % len(values)]
 
     def matplotlib_move(i: int) -> None:
-        z = explorer.z.unsqueeze(0)
-        z[0, i % 20] = values[i]
+        z = lab.z.unsqueeze(0)
+        z[0, i % 20] = values[i % len(values)]
         with torch.no_grad():
             img = model.decode(z).reshape(28, 28)
         fig, ax = plt.subplots(figsize=(3.5, 3.5))
@@ -61,21 +70,35 @@ def main() -> None:
         fig.savefig(io.BytesIO(), format="png")
         plt.close(fig)
 
-    time_moves(slider_move, 20), time_moves(matplotlib_move, 5)  # warm up
-    ours = time_moves(slider_move, args.moves)
-    base = time_moves(matplotlib_move, args.moves)
-    q = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731
-    print(f"{args.moves} slider moves, 1 thread     median ms   p90 ms")
-    print(f"latent explorer (PNG bytes)      {statistics.median(ours):9.2f} {q(ours, 90):8.2f}")
-    print(f"matplotlib re-plot (baseline)    {statistics.median(base):9.2f} {q(base, 90):8.2f}")
-    print(f"ratio explorer / baseline: {statistics.median(ours) / statistics.median(base):.3f}")
+    def generation(_: int) -> None:
+        play.seed.value = next(seeds)
 
-    play = DiffusionPlayground(load_pretrained("mnist-latent-diffusion"), steps=25)
-    seeds = iter(range(1, 10_000))
-    generation = time_moves(lambda i: setattr(play.seed, "value", next(seeds)), args.generations)
-    print(f"playground: one 25-step generation (result + walk + heatmaps), 1 thread, "
-          f"{args.generations} runs: median {statistics.median(generation):.0f} ms, "
-          f"max {max(generation):.0f} ms")
+    default = torch.get_num_threads()
+    print(f"medians in ms; torch's default: {default} threads on {multiprocessing.cpu_count()} cores")
+    print(f"{'machine':14s} {'threads':>9s} {'slider':>8s} {'playground':>11s}")
+    results = {}
+    for load in ("quiet", "1 core busy"):
+        busy = multiprocessing.Process(target=spin, daemon=True) if load != "quiet" else None
+        if busy:
+            busy.start()
+            time.sleep(0.5)
+        for threads in (1, None):
+            widgets.INTERACTIVE_THREADS = threads
+            time_moves(slider_move, 20), time_moves(generation, 2)  # warm up
+            slider = statistics.median(time_moves(slider_move, args.moves))
+            play_ms = statistics.median(time_moves(generation, args.generations))
+            results[load, threads] = slider, play_ms
+            print(f"{load:14s} {threads or default:>9d} {slider:8.2f} {play_ms:11.1f}")
+        if load == "quiet":
+            widgets.INTERACTIVE_THREADS = 1
+            base = statistics.median(time_moves(matplotlib_move, args.moves))
+            print(f"baseline: matplotlib re-plot per slider move {base:.2f} ms; "
+                  f"lab / baseline = {results['quiet', 1][0] / base:.3f}")
+        if busy:
+            busy.terminate()
+    for load in ("quiet", "1 core busy"):
+        (s1, p1), (sd, pd) = results[load, 1], results[load, None]
+        print(f"{load}: default threads / one thread = {sd / s1:.2f}x (slider), {pd / p1:.2f}x (playground)")
 
 
 if __name__ == "__main__":

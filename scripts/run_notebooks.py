@@ -9,6 +9,10 @@ anyone runs a cell. Each run prints the wall time per lesson (the README's "Teac
 table comes from here). Notebooks are written only when every requested lesson ran without
 error (a false `claim(...)` is an error in full mode): then atomically, all together. Progress
 bars are off (TQDM_DISABLE), so no half-drawn bar is saved.
+
+Each run starts from a fresh learner's cache (a temporary XDG_CACHE_HOME) and runs the lessons in
+order, as a learner would: lesson 06 uses the model lesson 05 saved in this same run, so the
+committed outputs of 05 ("saved; lesson 06 will use this model") and 06 tell one story.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import matplotlib
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from vae_lessons.data import cache_dir
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 MACHINE_PATH = re.compile(r"(/work/|/root/|/home/[^/\s]+/|/tmp/|\.\./shared)")
@@ -67,6 +75,9 @@ def main() -> int:
     if not paths:
         parser.error("no matching notebooks")
     os.environ["TQDM_DISABLE"] = "1"
+    os.environ.setdefault("VAE_LESSONS_DATA", str(cache_dir()))  # the data stays where it is
+    os.environ.setdefault("MPLCONFIGDIR", matplotlib.get_cachedir())  # and matplotlib's font cache
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="vae-lessons-cache-")  # no earlier models
     done = []
     for path in paths:
         try:

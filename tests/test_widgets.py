@@ -192,3 +192,39 @@ def test_the_playground_draws_a_prompt_and_reports_bad_ones_in_the_widget():
     play.prompt.value = "a cat"
     assert "unknown word" in play.message.value and play.image.value  # the last picture stays
     assert play.walk.value[:8] == play.channels.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---------------------------------------------------------------- display, on ipywidgets 7 (Colab) and 8
+
+def test_every_widget_displays_as_its_widget_view(pretrained, mnist_test):
+    """display(obj) must emit the widget view of obj.widget under ipywidgets 7.7.1 and 8 alike
+    (the Colab leg runs this test under 7.7.1, the main leg under 8)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    shown = [LatentExplorer(pretrained, images=mnist_test[0][:20]),
+             LatentPad(load_pretrained("mnist-vae-2"), mnist_test[0][:20], mnist_test[1][:20]),
+             DiffusionPlayground(load_pretrained("mnist-latent-diffusion"), steps=2),
+             LiveFigure(lambda fig, a: fig.add_subplot().plot([0, a]), {"a": W.FloatSlider(value=1.0)})]
+    for obj in shown:
+        with capture_output() as cap:
+            display(obj)
+        views = [o.data.get("application/vnd.jupyter.widget-view+json") for o in cap.outputs]
+        assert views == [{"version_major": 2, "version_minor": 0, "model_id": obj.widget.model_id}], type(obj)
+
+
+def test_widget_updates_run_on_one_thread_and_leave_the_learners_setting(explorer, monkeypatch):
+    """Tiny models on a busy laptop: the update runs with one torch thread; training keeps the
+    learner's own setting, restored after every update."""
+    seen = []
+    decode = explorer.model.decode
+    monkeypatch.setattr(explorer.model, "decode", lambda z: (seen.append(torch.get_num_threads()), decode(z))[1])
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        explorer.sliders[0].value = 1.0
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

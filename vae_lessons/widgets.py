@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import io
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import ipywidgets as W
 import PIL.Image
@@ -24,9 +25,41 @@ from .models import flatten_images
 from .plotting import compact_image_png, figure_png, image_png
 
 SLIDER_RANGE = 3.0  # the prior N(0, 1) puts 99.7% of its mass within +-3
+# Torch threads for a widget's update. The models are tiny: a second thread gains nothing on a
+# quiet machine and, beside a busy program (a browser, a shared Colab VM), fights it for the
+# core: 148 ms against 45 ms per playground update (benchmarks/widget_latency.py). None keeps
+# torch's setting. Training is untouched: the learner's global setting is restored after each update.
+INTERACTIVE_THREADS: int | None = 1
 
 
-class LatentExplorer:
+@contextmanager
+def interactive_threads() -> Iterator[None]:
+    """Run the body with INTERACTIVE_THREADS torch threads, then restore the learner's setting."""
+    before = torch.get_num_threads()
+    if INTERACTIVE_THREADS:
+        torch.set_num_threads(INTERACTIVE_THREADS)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class Shown:
+    """Shows itself as its ipywidgets `.widget` when it ends a cell or goes to display().
+
+    Through IPython's display protocol, which ipywidgets 7 (Colab's) and 8 both answer: a
+    widget's own `_repr_mimebundle_` exists in ipywidgets 8 only.
+    """
+
+    widget: W.Widget
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class LatentExplorer(Shown):
     """The latent lab: one slider per latent dimension and the digit the decoder paints from them.
 
     Beside the live decode stands the digit you started from (a test digit, or one you drew);
@@ -181,6 +214,7 @@ class LatentExplorer:
         if change["new"]:
             self.draw(drawing_module.render_strokes(change["new"]))
 
+    @interactive_threads()
     @torch.no_grad()
     def render(self) -> None:
         """Slider values -> decode -> PNG bytes -> the image widget, and the ||z|| meter."""
@@ -198,11 +232,9 @@ class LatentExplorer:
         if not self._holding:
             self.render()
 
-    def _repr_mimebundle_(self, **kwargs):  # display(explorer) shows the widget
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
-class LatentPad:
+class LatentPad(Shown):
     """A 2-D latent plane to drag a point over, with the test digits' codes as backdrop, and the
     digit a 2-D model (`mnist-vae-2`) paints from that point. `.move_to(z0, z1)` drives it."""
 
@@ -231,6 +263,7 @@ class LatentPad:
         x, y = point
         return (2 * x - 1) * self.span, (1 - 2 * y) * self.span
 
+    @interactive_threads()
     @torch.no_grad()
     def move_to(self, z0: float, z1: float) -> None:
         """Decode the point (z0, z1) and show it."""
@@ -238,8 +271,6 @@ class LatentPad:
         self.image.value = image_png(self.model.decode(z), self.scale)
         self.readout.value = f"z = ({z0:+.2f}, {z1:+.2f})"
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def _scatter_data_url(mu: torch.Tensor, labels: torch.Tensor, span: float) -> str:
@@ -264,7 +295,7 @@ def _scatter_data_url(mu: torch.Tensor, labels: torch.Tensor, span: float) -> st
     return "data:image/png;base64," + base64.b64encode(figure_png(fig)).decode()
 
 
-class DiffusionPlayground:
+class DiffusionPlayground(Shown):
     """Lesson 07's playground: a prompt, guidance, steps and seed drive the mini latent diffusion
     live. It shows the result, the denoising walk (the denoiser's guess of the clean picture at
     several steps) and the four latent channels. `.prompt`, `.guidance`, `.steps`, `.seed`,
@@ -294,6 +325,7 @@ class DiffusionPlayground:
         self.widget.add_class("vae-diffusion-playground")
         self.update()
 
+    @interactive_threads()
     def update(self) -> None:
         """Generate one image for the current settings; a prompt the pipeline does not understand
         shows its message here instead of a traceback."""
@@ -311,8 +343,6 @@ class DiffusionPlayground:
         self.walk.value = _strip_png(walk, self.scale // 2, [f"{k}/{steps}" for k in keep])
         self.channels.value = _heatmaps_png(kept[steps][0].cpu(), 4 * self.scale)  # the last guess is the result
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def _strip_png(images: torch.Tensor, scale: int, captions: list[str]) -> bytes:
@@ -352,7 +382,7 @@ def _heatmaps_png(latent: torch.Tensor, scale: int) -> bytes:
     return buf.getvalue()
 
 
-class LiveFigure:
+class LiveFigure(Shown):
     """A matplotlib figure that redraws in place when its controls move.
 
     `draw(fig, **values)` draws into one persistent Figure (not pyplot, so no figure piles up);
@@ -370,6 +400,7 @@ class LiveFigure:
         self.widget = W.VBox([W.HBox(list(controls.values())), self.image, self.output])
         self.update()
 
+    @interactive_threads()
     def update(self) -> None:
         self.figure.clear()
         text = self.draw(self.figure, **{k: c.value for k, c in self.controls.items()})
@@ -385,15 +416,14 @@ class LiveFigure:
         from IPython.display import Image
 
         panels = []
-        for values in settings:
-            self.figure.clear()
-            text = self.draw(self.figure, **{**{k: c.value for k, c in self.controls.items()}, **values})
+        for values in settings:  # a figure of its own: tight_layout must not touch the live one
+            fig = Figure(figsize=self.figure.get_size_inches(), dpi=self.figure.dpi)
+            text = self.draw(fig, **{**{k: c.value for k, c in self.controls.items()}, **values})
             caption = ", ".join(f"{k} = {v:g}" if isinstance(v, (int, float)) else f"{k} = {v}"
                                 for k, v in values.items())
-            self.figure.suptitle(caption + (f"  ({text})" if text else ""), fontsize=11)
-            self.figure.tight_layout()
-            panels.append(PIL.Image.open(io.BytesIO(figure_png(self.figure))).convert("RGB"))
-        self.update()
+            fig.suptitle(caption + (f"  ({text})" if text else ""), fontsize=11)
+            fig.tight_layout()
+            panels.append(PIL.Image.open(io.BytesIO(figure_png(fig))).convert("RGB"))
         sheet = PIL.Image.new("RGB", (max(p.width for p in panels), sum(p.height for p in panels)), "white")
         top = 0
         for panel in panels:
@@ -401,5 +431,3 @@ class LiveFigure:
             top += panel.height
         return Image(data=compact_image_png(sheet))
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
