@@ -1,7 +1,7 @@
 """How fast the lessons' widgets answer, in the kernel, on a quiet machine and beside a busy one.
 
 Two interactive paths, each timed with the widgets' own thread setting (one torch thread,
-`widgets.INTERACTIVE_THREADS = 1`) and with torch's default threads, first on a quiet machine,
+`widgets.core.INTERACTIVE_THREADS = 1`) and with torch's default threads, first on a quiet machine,
 then while another process keeps one core busy (a learner's browser, a shared Colab VM):
 
 1. the latent lab (lesson 06) following a slider: value -> decode -> PNG bytes -> image widget
@@ -83,14 +83,14 @@ def main() -> None:
             busy.start()
             time.sleep(0.5)
         for threads in (1, None):
-            widgets.INTERACTIVE_THREADS = threads
+            widgets.core.INTERACTIVE_THREADS = threads
             time_moves(slider_move, 20), time_moves(generation, 2)  # warm up
             slider = statistics.median(time_moves(slider_move, args.moves))
             play_ms = statistics.median(time_moves(generation, args.generations))
             results[load, threads] = slider, play_ms
             print(f"{load:14s} {threads or default:>9d} {slider:8.2f} {play_ms:11.1f}")
         if load == "quiet":
-            widgets.INTERACTIVE_THREADS = 1
+            widgets.core.INTERACTIVE_THREADS = 1
             base = statistics.median(time_moves(matplotlib_move, args.moves))
             print(f"baseline: matplotlib re-plot per slider move {base:.2f} ms; "
                   f"lab / baseline = {results['quiet', 1][0] / base:.3f}")

@@ -26,5 +26,5 @@ echo "$borrowed" > "$colab_site/borrowed-torch.pth"
 # Colab's pins, less torch/torchvision (borrowed above; the test checks them against pyproject).
 grep -v -E '^(torch|torchvision)==' colab-constraints.txt > "$colab/constraints.txt"
 "$colab/bin/python" -m pip install -q --upgrade pip
-"$colab/bin/python" -m pip install -q -c "$colab/constraints.txt" -e . pytest nbval
+"$colab/bin/python" -m pip install -q -c "$colab/constraints.txt" -e . pytest nbval markdown-it-py
 "$colab/bin/python" -m pip check

@@ -30,12 +30,13 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from vae_lessons import diffusion as D
 from vae_lessons.checkpoints import WEIGHTS_DIR, load_checkpoint, read_checkpoint, save_checkpoint
 from vae_lessons.data import load_dataset
-from vae_lessons.models import Classifier, ConvVAE
-from vae_lessons.training import evaluate, seed_everything, train
+from vae_lessons.models import Classifier, ConvVAE, flatten_images
+from vae_lessons.training import evaluate, pick_device, seed_everything, train
 
 GUIDANCE_TABLE = (0.0, 1.0, 2.0, 3.0, 4.0, 7.0)  # the model card's table (the lesson draws 0, 1, 2, 4, 7)
 
@@ -44,6 +45,26 @@ START = time.perf_counter()
 
 def say(text: str) -> None:
     print(f"[{time.perf_counter() - START:7.1f} s] {text}", flush=True)
+
+
+def train_classifier(model: Classifier, images: torch.Tensor, labels: torch.Tensor, *, epochs: int = 3,
+                     batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
+                     device: str | torch.device | None = None) -> Classifier:
+    """Plain cross-entropy training of the judge that scores prompt adherence."""
+    seed_everything(seed)
+    device = pick_device(device)
+    model.to(device).train()
+    x, y = flatten_images(images).to(device), labels.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * -(-len(x) // batch_size))
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), device=device).split(batch_size):
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+    return model.eval()
 
 
 def parse_args() -> argparse.Namespace:
@@ -82,8 +103,8 @@ def main() -> None:
     if "classifier" in stages:
         say(f"training the classifier, {args.classifier_epochs} epochs")
         seed_everything(args.seed)  # fixes the starting weights too
-        judge = D.train_classifier(Classifier(), train_x, train_y, epochs=args.classifier_epochs,
-                                   batch_size=args.batch_size, lr=3e-3, seed=args.seed)
+        judge = train_classifier(Classifier(), train_x, train_y, epochs=args.classifier_epochs,
+                                 batch_size=args.batch_size, lr=3e-3, seed=args.seed)
         acc = (judge.predict(test_x) == test_y).float().mean().item()
         save_checkpoint(judge, files["classifier"], half=True, **common, epochs=args.classifier_epochs,
                         lr=3e-3, test_accuracy=acc)

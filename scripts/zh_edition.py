@@ -1,7 +1,7 @@
 """The Chinese edition (中文版): one source, so it cannot drift from the English lessons.
 
     notebooks/NN_name.ipynb          the English lesson: the one place the code lives
-    translations/zh/NN_name.md       the Chinese text of each of its markdown cells
+    vae_lessons/translations/zh/NN_name.md   the Chinese text of each of its markdown cells
     notebooks/zh/NN_name.ipynb       generated: the English code cells + the Chinese markdown
 
 Each entry of a translation file starts with a marker naming the English cell it translates
@@ -22,17 +22,26 @@ Commands:
 
 The only code difference: the setup cell asks for Chinese, `setup()` -> `setup(lang="zh")`,
 which switches the package's messages, widget labels and figure text to Chinese (and on Colab
-it installs a CJK font). Strings that code cells show are written for both languages in the
-English notebook: `tr("English", "中文")` for printed text, `label(...)` for figure text,
-`claim(condition, "English", "中文")`.
+it installs a CJK font). Code holds English only: `tr("English {n}", n=...)` for printed text,
+`label(...)` for figure text, `claim(condition, "English")`, `check(..., hint="English")`.
+Their Chinese lives in the catalog beside the prose:
+
+    vae_lessons/translations/zh/NN_name.json   English text -> Chinese, for the lesson's code
+    vae_lessons/translations/zh/package.json   the same, for the package's own strings
+
+`check` names every English string without its Chinese twin (lesson or module, and the
+string), every f-string that cannot be looked up, and every catalog entry no code uses.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import hashlib
+import json
 import re
+import string
 import sys
 from pathlib import Path
 
@@ -41,11 +50,83 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 EN_DIR = ROOT / "notebooks"
 ZH_DIR = ROOT / "notebooks" / "zh"
-TR_DIR = ROOT / "translations" / "zh"
+TR_DIR = ROOT / "vae_lessons" / "translations" / "zh"
 MARKER = re.compile(r"^<!-- cell (\S+) · en ([0-9a-f]{8})( · TODO)? -->$", re.M)
 SETUP_EN, SETUP_ZH = "setup()", 'setup(lang="zh")'
 PIP = re.compile(r'^(\s*)(%pip install .*)$', re.M)
 FONT = "!apt-get -qq install -y fonts-noto-cjk > /dev/null  # 图中的中文字体"
+
+
+PACKAGE = ROOT / "vae_lessons"
+TEXT_ARG = {"tr": 0, "label": 0, "claim": 1}  # a function that shows text -> where its English text is
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def shown_strings(source: str) -> tuple[list[str], list[str]]:
+    """The English strings a piece of code shows (texts of tr/label/claim, hints of check,
+    messages of an exercise's mistakes), and
+    the f-strings it passes there instead (a catalog cannot look those up)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    tree = ast.parse(TransformerManager().transform_cell(source))
+    texts, fstrings = [], []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        args = []
+        if name in TEXT_ARG and len(node.args) > TEXT_ARG[name]:
+            args.append(node.args[TEXT_ARG[name]])
+        args += [k.value for k in node.keywords if k.arg == "hint"]
+        args += [key for k in node.keywords if k.arg == "mistakes" and isinstance(k.value, ast.Dict)
+                 for key in k.value.keys]  # Exercise(..., mistakes={"English message": wrong, ...})
+        for arg in args:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                texts.append(arg.value)
+            elif isinstance(arg, ast.JoinedStr):
+                fstrings.append(ast.unparse(arg)[:80])
+    return texts, fstrings
+
+
+def fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def read_catalog(path: Path) -> dict[str, str]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def catalog_problems(where: str, sources: list[str], catalog: dict[str, str], file: str) -> list[str]:
+    """What is wrong between some code (one lesson's cells, or the package) and its catalog."""
+    found, used = [], set()
+    for source in sources:
+        texts, fstrings = shown_strings(source)
+        used.update(texts)
+        found += [f"{where}: an f-string cannot be translated, use {{fields}}: {f}" for f in fstrings]
+    for text in sorted(used):
+        if text not in catalog:
+            found.append(f"{where}: no Chinese for {text!r} (add it to {file})")
+        elif fields(catalog[text]) != fields(text):
+            found.append(f"{where}: the Chinese of {text!r} has fields {sorted(fields(catalog[text]))}, "
+                         f"the English {sorted(fields(text))}")
+    found += [f"{where}: {file} translates {t!r}, which no code shows any more" for t in sorted(catalog.keys() - used)]
+    return found
+
+
+def lesson_modules(lesson: str) -> list[Path]:
+    """The package modules that belong to one lesson: its exercises and its figures."""
+    return [PACKAGE / part / f"{lesson[3:]}.py" for part in ("exercises", "figures")
+            if (PACKAGE / part / f"{lesson[3:]}.py").is_file()]
+
+
+def package_problems() -> list[str]:
+    """The package's own strings against package.json (a lesson's exercises and figures go
+    with the lesson's catalog)."""
+    own = {p for path in EN_DIR.glob("[0-9][0-9]_*.ipynb") for p in lesson_modules(path.stem)}
+    sources = [p.read_text(encoding="utf-8") for p in sorted(PACKAGE.rglob("*.py")) if p not in own]
+    found = catalog_problems("the package", sources, read_catalog(TR_DIR / "package.json"),
+                             "vae_lessons/translations/zh/package.json")
+    return found
 
 
 def fingerprint(text: str) -> str:
@@ -111,6 +192,12 @@ def problems() -> list[str]:
                     found.append(f"{where}: translation still marked TODO")
                 elif fp != fingerprint(cell.source):
                     found.append(f"{where}: the English text changed since it was translated")
+        code = [c.source for c in en.cells if c.cell_type == "code"]
+        found += [f"lesson {lesson}, code cell #{k}: Chinese in an English code cell: put it in {lesson}.json"
+                  for k, source in enumerate(code, 1) if CJK.search(source)]
+        modules = [p.read_text(encoding="utf-8") for p in lesson_modules(lesson)]
+        found += catalog_problems(f"lesson {lesson}", code + modules, read_catalog(tr_dir / f"{lesson}.json"),
+                                  f"vae_lessons/translations/zh/{lesson}.json")
         en_code = [(c.get("id"), zh_code(c.source)) for c in en.cells if c.cell_type == "code"]
         zh_code_cells = [(c.get("id"), c.source) for c in zh.cells if c.cell_type == "code"]
         if en_code != zh_code_cells:
@@ -125,6 +212,18 @@ def problems() -> list[str]:
         if expected_md != actual_md and not any(p.startswith(f"lesson {lesson}") for p in found):
             found.append(f"lesson {lesson}: notebooks/zh is older than its translation file: "
                          f"run scripts/zh_edition.py build {lesson[:2]}")
+    return found + package_problems() + conflicts()
+
+
+def conflicts() -> list[str]:
+    """One English text, one Chinese: the same key in two catalog files must agree."""
+    seen: dict[str, tuple[str, str]] = {}
+    found = []
+    for path in sorted(TR_DIR.glob("*.json")):
+        for en, zh in read_catalog(path).items():
+            if en in seen and seen[en][1] != zh:
+                found.append(f"{path.name} and {seen[en][0]} translate {en!r} differently")
+            seen.setdefault(en, (path.name, zh))
     return found
 
 

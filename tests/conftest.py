@@ -19,3 +19,14 @@ def pretrained():
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """Every test starts in English and leaves the language setting, and no figure, behind."""
+    import matplotlib.pyplot as plt
+    from vae_lessons import i18n
+
+    monkeypatch.setattr(i18n, "_language", "en")
+    yield
+    plt.close("all")

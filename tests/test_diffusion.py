@@ -145,3 +145,44 @@ def test_the_pipeline_takes_a_learners_guidance_and_step(pipe):
     assert torch.allclose(only_empty, pipe(["2", "9"], steps=4, seed=1, guidance=0.0), atol=1e-3)  # g = 0 runs one branch
     with pytest.raises(ValueError, match="step_fn must return"):
         pipe(["2"], steps=2, step_fn=lambda x, e, a, ap: x[0])
+
+
+def test_the_package_is_short_modules_each_naming_the_lesson_that_teaches_it():
+    import ast
+    from pathlib import Path
+
+    modules = sorted(Path(D.__file__).parent.glob("*.py"))
+    assert {p.stem for p in modules} >= {"__init__", "text", "denoiser", "schedule", "sampler", "conv_vae", "pipeline"}
+    for path in modules:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        assert "lesson 07" in (ast.get_docstring(tree) or "").lower(), path.name
+        assert sum(1 for line in source.splitlines() if line.strip()) <= 300, path.name
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno - node.lineno + 1 <= 50, f"{path.name}: {node.name}"
+
+
+def test_every_public_name_is_reachable_from_the_package():
+    import vae_lessons.diffusion as package
+
+    assert len(set(package.__all__)) == len(package.__all__)
+    for name in package.__all__:
+        assert getattr(package, name) is not None, name
+    # what the package's other modules and the classroom page's export read from it
+    for name in ("T", "DEFAULT_GUIDANCE", "DEFAULT_STEPS", "DIGITS", "FILLER", "EMPTY", "prompt_to_id",
+                 "alphas_bar", "ddim_timesteps", "timestep_frequencies", "Denoiser",
+                 "time_training_step", "encode_latents", "kl_per_channel", "kl_floor_step", "latent_scale"):
+        assert name in package.__all__, name
+
+
+def test_the_pipeline_walks_with_the_samplers_loop(pipe):
+    """pipe(...) is the sampler's loop between the text encoder and the decoder: the same start,
+    the same walk, the same picture."""
+    cond = pipe.text_encoder(["6", "one"])
+    empty = pipe.text_encoder(["", ""])
+    noise = torch.randn(2, 4, 7, 7, generator=torch.Generator().manual_seed(9))
+    latent, kept = D.ddim_sample(pipe.denoiser, noise, cond, empty, guidance=3.0, steps=5, keep=[0, 2])
+    assert sorted(kept) == [0, 2] and torch.equal(kept[0], noise)
+    assert torch.allclose(pipe.decode(latent).clamp(0, 1), pipe(["6", "one"], guidance=3.0, steps=5, seed=9), atol=1e-6)
+

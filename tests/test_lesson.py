@@ -92,8 +92,25 @@ def test_messages_follow_the_language_setting(capsys):
     set_language("zh")
     try:
         check(1.0, 1.0)
-        claim(True, "English sentence", "中文句子")
+        claim(True, "Correct! (checked on {n} inputs)", n=3)  # any catalogued sentence
     finally:
         set_language("en")
     check(1.0, 1.0)
-    assert capsys.readouterr().out.splitlines() == ["正确！", "✓ 中文句子", "Correct!"]
+    assert capsys.readouterr().out.splitlines() == ["正确！", "✓ 正确！（用 3 组输入检查过）", "Correct!"]
+
+
+def test_a_further_test_gives_one_verdict_after_the_values(capsys):
+    """check_function's `also`: values right but the further test fails -> one 'Not quite'."""
+    double = lambda x: 2 * x  # noqa: E731
+    assert not check_function(double, double, [(torch.ones(2),)], also=lambda fn: "no gradient reaches x")
+    assert check_function(double, double, [(torch.ones(2),)], also=lambda fn: None)
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["Not quite: no gradient reaches x", "Correct! (checked on 1 inputs)"]
+
+
+def test_a_count_is_checked_exactly(capsys):
+    """330,052 parameters: 330,020 or 330,060 is wrong, whatever the relative tolerance."""
+    assert check(330_052, 330_052) and check(torch.tensor(330_052.0), 330_052)
+    assert not check(330_020, 330_052) and not check(330_060, 330_052)
+    assert check(1.00001, 1.0)  # a measurement keeps its tolerance
+    assert "largest difference 32" in capsys.readouterr().out

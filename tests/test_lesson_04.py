@@ -1,54 +1,39 @@
-"""Lesson 04's exercise: the learner writes kl_per_dim(mu, logvar), the KL of N(mu, exp(logvar))
-to N(0, 1) entry by entry, and check_function compares it with the package's
-kl_divergence(..., reduction="none"), naming the usual mistakes. Also: the two extra models
-the lesson compares (beta = 0 and beta = 8) ship with the package and are what their names say.
+"""Lesson 04 without running the notebook: the exercise kl_per_dim (right answers pass, the
+wrong answers learners write are named as the mistake they are, the inputs can tell the
+mistakes apart), the folded solution, the two extra models the lesson compares (β = 0 and
+β = 8), the blur measure, and what the figures module's tables and figures show.
 
-The notebook is not executed here; its checker's mistakes are repeated below (keep in sync with
-the hidden "common mistakes" cell of notebooks/04_kl_divergence.ipynb).
+The exercise's reference, inputs and mistakes live in vae_lessons/exercises/kl_divergence.py;
+tests/test_exercises.py checks that each of its mistakes is named in English and Chinese.
 """
 
 import json
+import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
+import matplotlib
+import matplotlib.pyplot as plt
 import pytest
 import torch
+from matplotlib.figure import Figure
 
-from vae_lessons.lesson import check_function
+from vae_lessons.exercises import exercises, verdict
+from vae_lessons.figures import kl_divergence as figures
+from vae_lessons.i18n import set_language
 from vae_lessons.losses import kl_divergence
 from vae_lessons.models import VAE
 from vae_lessons.pretrained import load_pretrained
 
+matplotlib.use("Agg")
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_kl_divergence.ipynb"
+EXERCISE = exercises()["kl_per_dim"]
 
-
-def reference(mu, logvar):
-    return kl_divergence(mu, logvar, reduction="none")
-
-
-def random_codes(k):
-    g = torch.Generator().manual_seed(k)
-    return 1.5 * torch.randn(8, 20, generator=g), 2.0 * torch.randn(8, 20, generator=g)
-
-
-MISTAKES = {
-    "the sign is flipped": lambda mu, lv: -reference(mu, lv),
-    "the ½ is missing": lambda mu, lv: 2 * reference(mu, lv),
-    "σ² is exp(logvar), not logvar**2": lambda mu, lv: reference(mu, lv) + 0.5 * (lv**2 - lv.exp()),
-    "σ² and log σ² cancel out": lambda mu, lv: reference(mu, lv) + 0.5 * (lv - lv.exp()),
-    "σ² and log σ² are swapped": lambda mu, lv: reference(mu, lv) + (lv - lv.exp()),
-    "you treated logvar as σ": lambda mu, lv: reference(mu, lv) + 0.5 * (lv**2 - lv.exp() - torch.log(lv**2) + lv),
-    "exp(0.5 * logvar) is σ": lambda mu, lv: reference(mu, lv) + 0.5 * (lv.mul(0.5).exp() - lv.exp()),
-    "the − log σ² term is missing": lambda mu, lv: reference(mu, lv) + 0.5 * lv,
-    "the − 1 is missing": lambda mu, lv: reference(mu, lv) + 0.5,
-    "μ must be squared": lambda mu, lv: reference(mu, lv) + 0.5 * (mu - mu**2),
-    "you summed over the latent dimensions": lambda mu, lv: reference(mu, lv).sum(-1),
-    "you summed everything": lambda mu, lv: reference(mu, lv).sum(),
-}
 
 
 def verdict_line(fn, capsys):
-    ok = check_function(fn, reference, random_codes, mistakes=MISTAKES)
+    ok = verdict("kl_per_dim", fn)
     return bool(ok), capsys.readouterr().out.strip().splitlines()[-1]
 
 
@@ -64,35 +49,40 @@ def test_right_answers_pass(right, capsys):
     assert ok and line.startswith("Correct!")
 
 
-@pytest.mark.parametrize("wrong, message", [
-    (lambda mu, lv: -0.5 * (mu**2 + lv.exp() - 1 - lv), "the sign is flipped"),
-    (lambda mu, lv: mu**2 + lv.exp() - 1 - lv, "the ½ is missing"),
-    (lambda mu, lv: 0.5 * (mu**2 + lv**2 - 1 - lv), "σ² is exp(logvar), not logvar**2"),
-    (lambda mu, lv: 0.5 * (mu**2 + lv - 1 - lv), "σ² and log σ² cancel out"),
-    (lambda mu, lv: 0.5 * (mu**2 + lv.exp() - 1 - lv.exp()), "σ² and log σ² cancel out"),
-    (lambda mu, lv: 0.5 * (mu**2 + lv - 1 - lv.exp()), "σ² and log σ² are swapped"),
-    (lambda mu, lv: 0.5 * (mu**2 + lv**2 - 1 - torch.log(lv**2)), "you treated logvar as σ"),
+@pytest.mark.parametrize("wrong, names", [
+    (lambda mu, lv: -0.5 * (mu**2 + lv.exp() - 1 - lv), "sign is flipped"),
+    (lambda mu, lv: mu**2 + lv.exp() - 1 - lv, "½ is missing"),
+    (lambda mu, lv: 0.5 * (mu**2 + lv**2 - 1 - lv), "not logvar**2"),
+    (lambda mu, lv: 0.5 * (mu**2 + lv - 1 - lv), "cancel out"),
+    (lambda mu, lv: 0.5 * (mu**2 + lv.exp() - 1 - lv.exp()), "cancel out"),
+    (lambda mu, lv: 0.5 * (mu**2 + lv - 1 - lv.exp()), "are swapped"),
+    (lambda mu, lv: 0.5 * (mu**2 + lv**2 - 1 - torch.log(lv**2)), "treated logvar as σ"),
     (lambda mu, lv: 0.5 * (mu**2 + torch.exp(0.5 * lv) - 1 - lv), "exp(0.5 * logvar) is σ"),
-    (lambda mu, lv: 0.5 * (mu**2 + lv.exp() - 1), "the − log σ² term is missing"),
-    (lambda mu, lv: 0.5 * (mu**2 + lv.exp() - lv), "the − 1 is missing"),
+    (lambda mu, lv: 0.5 * (mu**2 + lv.exp() - 1), "log σ² term is missing"),
+    (lambda mu, lv: 0.5 * (mu**2 + lv.exp() - lv), "− 1 is missing"),
     (lambda mu, lv: 0.5 * (mu + lv.exp() - 1 - lv), "μ must be squared"),
-    (lambda mu, lv: 0.5 * (mu**2 + lv.exp() - 1 - lv).sum(1), "you summed over the latent dimensions"),
-    (lambda mu, lv: kl_divergence(mu, lv), "you summed everything"),
+    (lambda mu, lv: 0.5 * (mu**2 + lv.exp() - 1 - lv).sum(1), "summed over the latent dimensions"),
+    (lambda mu, lv: kl_divergence(mu, lv), "summed everything"),
 ])
-def test_known_mistakes_are_rejected_by_name(wrong, message, capsys):
+def test_the_wrong_answers_learners_write_are_named(wrong, names, capsys):
+    """Each is written as a learner would write it, not as the exercise's own mistake."""
     ok, line = verdict_line(wrong, capsys)
-    assert not ok and line == f"Not quite: {message}"
+    named = line.removeprefix("Not quite: ")
+    assert not ok and named in EXERCISE.mistakes and names in named, line
 
 
-def test_the_old_exercise_input_alone_could_not_tell_these_apart():
-    """Why the exercise tests random logvar: with logvar = 0 (the old exercise) the KL is only
-    ½μ², and mistakes in the σ terms give the same number. The random inputs separate them."""
+def test_the_inputs_tell_every_mistake_apart_where_logvar_0_could_not():
+    """Why the exercise tests random logvar: with logvar = 0 the KL is only ½μ², and a mistake
+    in the σ terms gives the same number. The exercise's inputs separate every mistake."""
+    missing_log = next(f for m, f in EXERCISE.mistakes.items() if "log σ² term is missing" in m)
     mu, zero = torch.tensor([1.0]), torch.tensor([0.0])
-    assert MISTAKES["the − log σ² term is missing"](mu, zero) == reference(mu, zero)
-    mu, lv = random_codes(0)
-    for name, wrong in MISTAKES.items():
+    assert torch.equal(missing_log(mu, zero), EXERCISE.reference(mu, zero))
+    mu, lv = EXERCISE.inputs(0)
+    right = EXERCISE.reference(mu, lv)
+    assert right.shape == mu.shape
+    for message, wrong in EXERCISE.mistakes.items():
         out = wrong(mu, lv)
-        assert out.shape != reference(mu, lv).shape or not torch.allclose(out, reference(mu, lv)), name
+        assert out.shape != right.shape or not torch.allclose(out, right), message
 
 
 def test_a_stub_is_not_answered_and_errors_do_not_raise(capsys):
@@ -102,25 +92,20 @@ def test_a_stub_is_not_answered_and_errors_do_not_raise(capsys):
     def broken(mu, logvar):
         return mu @ logvar
 
-    assert not verdict_line(stub, capsys)[0]
+    ok, line = verdict_line(stub, capsys)
+    assert not ok and line.startswith("Not answered yet")
     ok, line = verdict_line(broken, capsys)
     assert not ok and "raised RuntimeError" in line
 
 
-def test_the_notebooks_solution_passes_and_its_checker_lists_the_same_mistakes(capsys):
-    """The folded solution in the notebook's markdown is right, and the hidden checker cell
-    names (at least) the mistakes tested here. Reads the notebook's text; runs none of its cells."""
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    text = "\n".join("".join(c["source"]) for c in cells)
+def test_the_folded_solution_passes(capsys):
+    """The solution in the lesson's <details> is right: it runs it, nothing else of the notebook."""
+    text = "\n".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"])
     solution = re.search(r"<summary>Solution</summary>\s*```python\n(.*?)```", text, re.S).group(1)
     namespace = {"torch": torch}
     exec(solution, namespace)
     ok, line = verdict_line(namespace["kl_per_dim"], capsys)
     assert ok, line
-    checker = next("".join(c["source"]) for c in cells if "KL_MISTAKES = {" in "".join(c["source"]))
-    for message in MISTAKES:
-        assert message in checker, message
-    assert 'check_function(kl_per_dim, _ref, random_codes, mistakes=KL_MISTAKES)' in text
 
 
 @pytest.mark.parametrize("beta", [0, 8])
@@ -129,35 +114,6 @@ def test_the_beta_models_ship_and_are_what_their_names_say(beta):
     assert isinstance(model, VAE) and model.latent_dim == 20 and not model.training
     assert model.meta["beta"] == beta and model.meta["train_images"] == 60000
     assert all(p.dtype == torch.float32 for p in model.parameters())  # float16 on disk, float32 here
-
-
-def _code_cells():
-    return [c for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
-
-
-def test_the_checker_cell_is_folded_in_jupyterlab_and_colab():
-    """Its mistake messages spell out the hints: it starts folded, right above the stub."""
-    checker = next(c for c in _code_cells() if "KL_MISTAKES = {" in "".join(c["source"]))
-    assert checker["metadata"].get("jupyter", {}).get("source_hidden") is True
-    assert checker["metadata"].get("cellView") == "form"
-    assert "".join(checker["source"]).startswith("#@title")
-
-
-def test_every_claim_carries_chinese_text():
-    """claim(condition, English, 中文): the Chinese edition shares these code cells."""
-    import ast
-
-    calls = 0
-    for cell in _code_cells():
-        source = "\n".join(line.replace(line.lstrip(), "pass") if line.lstrip().startswith(("%", "!")) else line
-                           for line in "".join(cell["source"]).splitlines())
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "claim":
-                calls += 1
-                assert len(node.args) == 3, ast.unparse(node)[:120]
-                zh = ast.unparse(node.args[2])
-                assert re.search(r"[\u4e00-\u9fff]", zh), zh[:120]
-    assert calls >= 15
 
 
 def test_the_blur_measure_is_not_fooled_by_an_empty_picture():
@@ -172,9 +128,112 @@ def test_the_blur_measure_is_not_fooled_by_an_empty_picture():
     def entropy(x):
         return (torch.special.entr(x) + torch.special.entr(1 - x)).sum()
 
-    def grey_share(x):
-        inked = x > 0.2
-        return ((x < 0.8) & inked).sum() / inked.sum()
-
+    (crisp_ink, crisp_grey), (faint_ink, faint_grey) = figures.ink_and_grey(crisp), figures.ink_and_grey(faint)
     assert entropy(faint) < entropy(crisp)          # summed entropy calls the smudge "crisper"
-    assert grey_share(faint) > 0.9 > 0.1 > grey_share(crisp)
+    assert faint_grey > 0.9 > 0.1 > crisp_grey
+    assert faint_ink == pytest.approx(faint.mean().item()) and faint_ink < crisp_ink
+
+
+def width_part(sigma):
+    return 0.5 * (sigma**2 - 1 - math.log(sigma**2))
+
+
+def test_the_widget_figure_marks_the_memory_on_the_width_curve():
+    fig = Figure()
+    mu, sigma = 1.0, 0.3
+    figures.memory_and_width(fig, mu, sigma, width_part)
+    left, right = fig.axes
+    q = left.get_lines()[0]
+    peak = q.get_xdata()[q.get_ydata().argmax()]
+    assert peak == pytest.approx(mu, abs=0.02)                      # q is centred on μ
+    assert q.get_ydata().max() == pytest.approx(1 / (sigma * math.sqrt(2 * math.pi)), rel=1e-3)
+    assert left.get_ylim()[1] >= q.get_ydata().max()                # the whole of q fits
+    curve, point = right.get_lines()
+    assert point.get_xdata()[0] == sigma and point.get_ydata()[0] == pytest.approx(width_part(sigma))
+    lowest = curve.get_xdata()[curve.get_ydata().argmin()]
+    assert lowest == pytest.approx(1.0, rel=0.05)                   # the width part's minimum, at σ = 1
+
+
+def test_the_kl_bars_count_active_dimensions_above_the_line(capsys):
+    kl_dims = torch.tensor([2.0, 0.5, 0.05, 0.2, 0.01])
+    active = int((kl_dims > figures.ACTIVE_NATS).sum())
+    figures.kl_bars(kl_dims, "a model")
+    out = capsys.readouterr().out
+    assert f"over {active} active dimensions" in out and f"; {len(kl_dims) - active} inactive" in out
+    assert f"KL per image: {kl_dims.sum().item():.1f} nats" in out
+    plt.close("all")
+
+
+def fake(beta, **meta):
+    return SimpleNamespace(meta={"beta": beta, "epochs": 80, "batch_size": 128, "lr": 1e-3, "seed": 0,
+                                 "train_images": 60000, **meta})
+
+
+def test_the_recipes_say_what_besides_beta_differs(capsys):
+    figures.compare_recipes({0.0: fake(0), 1.0: fake(1), 8.0: fake(8)})
+    assert "the three recipes are the same" in capsys.readouterr().out
+    figures.compare_recipes({0.0: fake(0), 1.0: fake(1, epochs=150, lr_schedule="cosine"), 8.0: fake(8)})
+    out = capsys.readouterr().out
+    assert "also differ in epochs, lr_schedule." in out and "trained longer" in out
+    assert "lr_schedule constant" in out and "lr_schedule cosine" in out   # train()'s default, by name
+
+
+def test_the_recipes_read_in_chinese(capsys):
+    set_language("zh")
+    figures.compare_recipes({0.0: fake(0), 1.0: fake(1, epochs=150, lr_schedule="cosine"), 8.0: fake(8)})
+    out = capsys.readouterr().out
+    assert "epochs、lr_schedule" in out and "lr_schedule constant" in out and "Careful" not in out
+
+
+def test_the_judge_reads_reconstructions_and_random_decodes():
+    """A model whose decoder paints the same picture for every code, and a classifier that
+    reads 3 with certainty: the judge's numbers follow from those two."""
+    picture = torch.zeros(784)
+    picture[:100] = 1.0
+    picture[100:150] = 0.5
+    model = SimpleNamespace(decode=lambda z: picture.expand(len(z), 784))
+    classifier = lambda x: torch.nn.functional.one_hot(torch.full((len(x),), 3), 10).float() * 50
+    test_y = torch.tensor([3, 1] * 600)
+    seen = figures.judge(model, torch.zeros(1200, 20), torch.zeros(500, 20), classifier, test_y)
+    ink, grey = figures.ink_and_grey(picture)
+    assert seen["ink"] == pytest.approx(ink) and seen["grey"] == pytest.approx(grey)
+    assert seen["right"] == pytest.approx((test_y[:1000] == 3).float().mean().item())
+    assert seen["conf"] == pytest.approx(1.0) and seen["sure"] == 1.0
+    assert seen["recons"].shape == seen["samples"].shape == (8, 784)
+
+
+def test_the_loss_table_lists_each_beta_and_where_its_memories_sit(capsys):
+    stats = {0.0: {"bce": 65.0, "kl": 510.0, "active": 20, "median_sigma": 1e-8, "mean_length": 15.0,
+                   "no_farther_than_random": 0.0},
+             8.0: {"bce": 132.0, "kl": 5.0, "active": 6, "median_sigma": 0.99, "mean_length": 2.0,
+                   "no_farther_than_random": 1.0}}
+    z_length = torch.tensor([3.0, 5.0, 6.5])
+    figures.loss_table(stats, z_length)
+    out = capsys.readouterr().out
+    assert f"{stats[0.0]['bce'] + stats[0.0]['kl']:8.1f}" in out and "   6 of 20" in out
+    assert f"the longest of the 500 is {z_length.max():.1f}" in out
+    assert "β = 0: 0.0%, β = 8: 100.0%" in out
+    set_language("zh")
+    figures.loss_table(stats, z_length)
+    assert "β = 0：0.0%，β = 8：100.0%" in capsys.readouterr().out
+
+
+def test_the_bound_report_returns_the_standard_error_it_prints(capsys):
+    """The lesson's claim compares the recorded test loss with this ±: it must be the printed one."""
+    bce, kl = torch.tensor([70.0, 80.0, 90.0, 100.0]), torch.tensor([20.0, 25.0, 30.0, 25.0])
+    spread = figures.bound_report(bce, kl, recorded=110.0)
+    loss = bce + kl
+    assert spread == pytest.approx((loss.std() / 2).item())
+    assert f"(± {spread:.1f}, the standard error" in capsys.readouterr().out
+
+
+def test_every_kl_panel_labels_its_own_axis(monkeypatch):
+    """The three panels have three scales (the first logarithmic): each says what its axis is."""
+    stats = {b: {"kl_dims": torch.rand(20) * s, "active": 20} for b, s in ((0.0, 30.0), (1.0, 2.0), (8.0, 1.0))}
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    figures.kl_panels(stats)
+    axes = shown[0].axes
+    assert len(axes) == 3 and all(ax.get_ylabel() == "nats" and ax.get_xlabel() for ax in axes)
+    assert axes[0].get_yscale() == "log"
+    plt.close("all")

@@ -93,3 +93,47 @@ def test_cosine_schedule_lowers_the_learning_rate_epoch_by_epoch(mnist_test):
     assert per_epoch == pytest.approx([1e-3, 1e-3 * (1 + 0.5 ** 0.5) / 2, 5e-4, 1e-3 * (1 - 0.5 ** 0.5) / 2])
     with pytest.raises(ValueError, match="lr_schedule"):
         train(VAE(), torch.rand(10, 784), lr_schedule="linear")
+
+
+# ---------------------------------------------------------------- which device (CUDA and MPS simulated)
+
+@pytest.fixture
+def machine(monkeypatch):
+    """Pretend this machine has the given accelerators: machine(cuda=2, mps=True)."""
+    def pretend(cuda: int = 0, mps: bool = False) -> None:
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda > 0)
+        monkeypatch.setattr(torch.cuda, "device_count", lambda: cuda)
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    return pretend
+
+
+@pytest.mark.parametrize("cuda, mps, expected", [(1, True, "cuda"), (0, True, "mps"), (0, False, "cpu")])
+def test_the_best_device_is_chosen(machine, cuda, mps, expected):
+    from vae_lessons.training import pick_device
+
+    machine(cuda=cuda, mps=mps)
+    assert pick_device().type == expected
+
+
+def test_a_device_the_machine_lacks_is_one_clear_error(machine):
+    from vae_lessons.training import pick_device
+
+    machine(cuda=0, mps=False)
+    for asked, words in (("cuda", "no CUDA GPU"), ("mps", "Metal"), ("tpu7", "not a device name")):
+        with pytest.raises(ValueError, match=words) as err:
+            pick_device(asked)
+        assert "\n" not in str(err.value) and "cpu" in str(err.value)
+    machine(cuda=2)
+    assert pick_device("cuda:1") == torch.device("cuda:1")
+    with pytest.raises(ValueError, match="only 2 CUDA"):
+        pick_device("cuda:2")
+
+
+def test_setup_names_the_gpu_a_colab_learner_gets(machine, monkeypatch, capsys):
+    from vae_lessons import lesson
+
+    machine(cuda=1)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=0: "Tesla T4")
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: None)
+    device, _ = lesson.setup()
+    assert device.type == "cuda" and "device: Tesla T4" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""MNIST and Fashion-MNIST as whole in-memory tensors.
+"""MNIST and Fashion-MNIST as whole in-memory tensors (every lesson starts here; lesson 01 meets them).
 
 Why whole tensors: 60,000 images of 784 floats are 188 MB, small enough to keep in memory (or on
 the GPU) at once. Indexing a tensor with a shuffled batch of indices is far faster than a

@@ -5,13 +5,15 @@ Why preprocessing matters: the encoder has only ever seen MNIST digits, which ar
 drawn big, off-centre or with a thin pen is far from anything it knows, and its 20 numbers
 would say more about the pen than about the digit.
 
-`Canvas` is a small anywidget (a custom widget whose front end is the ES module below): in
+`Canvas` is a small anywidget (a custom widget whose front end is the ES module canvas.js): in
 "draw" mode it sends the strokes drawn with mouse, touch or pen; in "pad" mode it sends the
 point dragged over a backdrop picture (the 2-D latent plane). Where anywidget is missing,
 `CANVAS_ERROR` says why and the lessons show that line instead.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import PIL.Image
 import PIL.ImageDraw
@@ -82,72 +84,13 @@ def render_strokes(strokes: list[list[list[float]]]) -> torch.Tensor:
     return pixels.reshape(canvas.height, canvas.width).float() / 255
 
 
-_ESM = """
-function render({ model, el }) {
-  const size = model.get("size");
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = size;
-  canvas.className = "vae-canvas";
-  canvas.style.cssText = "touch-action:none;cursor:crosshair;border:2px solid #888;border-radius:6px;background:#000";
-  el.appendChild(canvas);
-  const ctx = canvas.getContext("2d");
-  const backdrop = new Image();
-  let strokes = [], current = null, drag = false;
-  const at = (e) => { const r = canvas.getBoundingClientRect();
-    return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height]; };
-  function paint() {
-    ctx.fillStyle = "#000"; ctx.fillRect(0, 0, size, size);
-    if (model.get("mode") === "pad") {
-      if (backdrop.complete && backdrop.src) ctx.drawImage(backdrop, 0, 0, size, size);
-      const [x, y] = model.get("point");
-      ctx.beginPath(); ctx.arc(x * size, y * size, 8, 0, 2 * Math.PI);
-      ctx.fillStyle = "#fff"; ctx.fill(); ctx.lineWidth = 3; ctx.strokeStyle = "#d62728"; ctx.stroke();
-      return;
-    }
-    ctx.strokeStyle = "#fff"; ctx.fillStyle = "#fff"; ctx.lineCap = ctx.lineJoin = "round";
-    ctx.lineWidth = size / 14;
-    for (const s of strokes.concat(current ? [current] : [])) {
-      ctx.beginPath();
-      s.forEach(([x, y], i) => i ? ctx.lineTo(x * size, y * size) : ctx.moveTo(x * size, y * size));
-      if (s.length === 1) ctx.lineTo(s[0][0] * size + 0.1, s[0][1] * size);
-      ctx.stroke();
-    }
-  }
-  function send() {
-    if (model.get("mode") === "pad") return;
-    model.set("strokes", strokes.map((s) => s.slice())); model.save_changes();
-  }
-  canvas.addEventListener("pointerdown", (e) => {
-    canvas.setPointerCapture(e.pointerId); drag = true;
-    if (model.get("mode") === "pad") { model.set("point", at(e)); model.save_changes(); paint(); }
-    else { current = [at(e)]; paint(); }
-  });
-  canvas.addEventListener("pointermove", (e) => {
-    if (!drag) return;
-    if (model.get("mode") === "pad") { model.set("point", at(e)); model.save_changes(); }
-    else { current.push(at(e)); }
-    paint();
-  });
-  const up = () => { if (!drag) return; drag = false;
-    if (current) { strokes.push(current); current = null; send(); } paint(); };
-  canvas.addEventListener("pointerup", up);
-  canvas.addEventListener("pointercancel", up);
-  model.on("change:strokes", () => { if (!model.get("strokes").length) { strokes = []; paint(); } });
-  model.on("change:point", paint);
-  model.on("change:backdrop", () => { backdrop.src = model.get("backdrop"); });
-  backdrop.onload = paint;
-  if (model.get("backdrop")) backdrop.src = model.get("backdrop");
-  paint();
-}
-export default { render };
-"""
 
 if anywidget is not None:
     class Canvas(anywidget.AnyWidget):
         """mode "draw": `.strokes` is what was drawn; mode "pad": `.point` is where the marker is,
         both in [0, 1] canvas coordinates (x to the right, y down)."""
 
-        _esm = _ESM
+        _esm = Path(__file__).with_name("canvas.js")  # anywidget reads the ES module from the file
         mode = traitlets.Unicode("draw").tag(sync=True)
         size = traitlets.Int(196).tag(sync=True)
         strokes = traitlets.List([]).tag(sync=True)

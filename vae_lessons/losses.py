@@ -1,5 +1,5 @@
 """The VAE loss: how badly the painter repainted the picture, plus how far each memory
-strayed from the shared prior N(0, I)."""
+strayed from the shared prior N(0, I) (lesson 04 teaches the KL term, lesson 05 trains with both)."""
 
 from __future__ import annotations
 

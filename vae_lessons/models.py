@@ -1,4 +1,5 @@
-"""The models of the lessons: the classic VAE, its deterministic twin, and a linear (PCA) bottleneck.
+"""The models of the lessons: the classic VAE (lesson 02), its deterministic twin and a linear
+(PCA) bottleneck (lesson 01).
 
 `VAE` is the classic PyTorch MNIST VAE line for line (784 -> 256 -> (mu, logvar) of 20, then
 20 -> 256 -> 784 with a sigmoid), with the layer names fc1, fc2_mean, fc2_logvar, fc3, fc4, so

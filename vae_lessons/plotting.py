@@ -39,8 +39,9 @@ def use_lesson_style() -> None:
     if language() == "zh":
         font = cjk_font()
         if font is None:
-            print("No Chinese (CJK) font found, so figure text stays in English. To fix: install "
-                  "one (Debian/Ubuntu/Colab: apt-get install fonts-noto-cjk), then restart the kernel.")
+            print(tr("No Chinese (CJK) font found, so figure text stays in English. To fix: install "
+                     "one (Debian/Ubuntu/Colab: apt-get install fonts-noto-cjk; Windows and macOS have "
+                     "Microsoft YaHei, SimHei or PingFang SC), then restart the kernel."))
         else:
             # glyph by glyph: Chinese from the CJK font, what it lacks (x₀, x̂, −) from DejaVu Sans
             matplotlib.rcParams["font.family"] = [font, "DejaVu Sans"]
@@ -89,10 +90,12 @@ def cjk_font() -> str | None:
     return next((n for n in preferred if n in names), next((n for n in sorted(names) if "CJK" in n), None))
 
 
-def label(en: str, zh: str | None = None) -> str:
-    """Figure text in the language in force: Chinese only where a CJK font can draw it (no
-    missing-glyph boxes on a projector), English otherwise."""
-    return tr(en, zh) if cjk_font() is not None else en
+def label(text: str, /, **values) -> str:
+    """Figure text in the language in force (as `tr`): Chinese only where a CJK font can draw
+    it (no missing-glyph boxes on a projector), English otherwise."""
+    if cjk_font() is None:
+        return text.format(**values) if values else text
+    return tr(text, **values)
 
 
 TILE_INCHES = 0.75  # one 28-pixel digit: 60 screen pixels at 80 dpi, over 2x native size
@@ -119,7 +122,7 @@ def show_images(images: Images, nrow: int = 10, title: str | None = None, ax=Non
         extra_w = 1.3 if row_labels else 0.1
         extra_h = (0.35 if title else 0.05) + (0.3 if col_labels else 0)
         _, ax = plt.subplots(figsize=(TILE_INCHES * min(nrow, n) + extra_w, TILE_INCHES * rows + extra_h))
-    ax.imshow(grid(images, nrow), cmap="gray", vmin=0, vmax=1)
+    ax.imshow(grid(images, nrow).numpy(), cmap="gray", vmin=0, vmax=1)
     ax.set_xticks([]), ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(False)
@@ -141,15 +144,15 @@ def plot_history(history: dict[str, list[float]]) -> Figure:
     """Loss per image by epoch: total train/test loss, and the BCE and KL parts apart."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(8, 2.8))
     epochs = history["epoch"]
-    a.plot(epochs, history["train_loss"], "o-", label=label("train", "训练集"))
+    a.plot(epochs, history["train_loss"], "o-", label=label("train"))
     if history.get("test_loss"):
-        a.plot(epochs, history["test_loss"], "s--", label=label("test", "测试集"))
-    a.set(title=label("loss per image (BCE + KL)", "每张图的损失（BCE + KL）"), xlabel=label("epoch", "轮次"))
+        a.plot(epochs, history["test_loss"], "s--", label=label("test"))
+    a.set(title=label("loss per image (BCE + KL)"), xlabel=label("epoch"))
     a.legend()
-    b.plot(epochs, history["train_bce"], "o-", label=label("BCE (reconstruction)", "BCE（重建）"))
-    b.set(title=label("the two parts", "两个部分"), xlabel=label("epoch", "轮次"))
+    b.plot(epochs, history["train_bce"], "o-", label=label("BCE (reconstruction)"))
+    b.set(title=label("the two parts"), xlabel=label("epoch"))
     b2 = b.twinx()
-    b2.plot(epochs, history["train_kl"], "s-", color="tab:red", label=label("KL (right axis)", "KL（右轴）"))
+    b2.plot(epochs, history["train_kl"], "s-", color="tab:red", label=label("KL (right axis)"))
     b.legend(handles=b.get_lines() + b2.get_lines())
     fig.tight_layout()
     return fig
@@ -164,7 +167,7 @@ def plot_latent_scatter(z: torch.Tensor, labels: torch.Tensor, ax=None, title: s
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 3.6))
     z, labels = z.detach().cpu()[:max_points], labels.cpu()[:max_points]
-    points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=3, alpha=0.7,
+    points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=14, alpha=0.7,  # seen on a projector
                         antialiased=False, linewidths=0)  # crisp dots, a PNG a quarter the size
     ax.figure.colorbar(points, ax=ax, ticks=range(10))
     ax.set(title=title, xlabel="z[0]", ylabel="z[1]")
@@ -176,9 +179,9 @@ def plot_kl_per_dimension(kl_per_dim: torch.Tensor, ax=None, title: str | None =
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 2.2))
     kl = kl_per_dim.detach().cpu()
-    ax.bar(range(len(kl)), kl, color=["tab:blue" if v > 0.1 else "tab:gray" for v in kl])
-    ax.set(title=title or label("KL per latent dimension", "每个潜维度的 KL"),
-           xlabel=label("latent dimension", "潜维度"), ylabel=label("nats", "奈特（nats）"),
+    ax.bar(range(len(kl)), kl.tolist(), color=["tab:blue" if v > 0.1 else "tab:gray" for v in kl])
+    ax.set(title=title or label("KL per latent dimension"),
+           xlabel=label("latent dimension"), ylabel=label("nats"),
            xticks=range(len(kl)))
     return ax
 

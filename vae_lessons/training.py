@@ -1,4 +1,4 @@
-"""One training loop for the lessons and the command line.
+"""One training loop for the lessons and the command line (lesson 05 teaches it).
 
 It is the classic loop (Adam at 1e-3, batches of 128, summed BCE + KL), made faster without
 changing what it computes:
@@ -178,26 +178,13 @@ def train(model: nn.Module, train_x: torch.Tensor, test_x: torch.Tensor | None =
     model.to(device)
     x = flatten_images(train_x).to(device)
     test_x = None if test_x is None else flatten_images(test_x).to(device)
-    # fused: one compiled kernel updates each weight tensor in a single pass (CPU and CUDA),
-    # instead of a dozen separate tensor operations; elsewhere, foreach does them all at once
-    fused = device.type in ("cpu", "cuda")
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=fused, foreach=not fused)
+    optimizer = _adam(model, lr, device)
     scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
                  if lr_schedule == "cosine" else None)
     history: History = {"epoch": [], "train_loss": [], "train_bce": [], "train_kl": [], "test_loss": []}
-    n_batches = (len(x) + batch_size - 1) // batch_size
-    bar = tqdm(total=epochs * n_batches, disable=not progress, unit="batch", desc="training")
+    bar = tqdm(total=epochs * -(-len(x) // batch_size), disable=not progress, unit="batch", desc="training")
     for epoch in range(1, epochs + 1):
-        model.train()
-        # running BCE and KL sums stay on the device, read back once per epoch
-        bce_sum, kl_sum = torch.zeros((), device=device), torch.zeros((), device=device)
-        for idx in torch.randperm(len(x), device=device).split(batch_size):
-            bce, kl = step_fn(model, optimizer, x[idx], beta)
-            with torch.no_grad():  # a learner's step may hand back losses that still need grad
-                bce_sum += bce
-                kl_sum += kl
-            bar.update()
-        bce_mean, kl_mean = bce_sum.item() / len(x), kl_sum.item() / len(x)
+        bce_mean, kl_mean = _epoch(model, optimizer, x, batch_size, beta, step_fn, bar.update)
         if scheduler is not None:
             scheduler.step()
         history["epoch"].append(epoch)
@@ -212,3 +199,25 @@ def train(model: nn.Module, train_x: torch.Tensor, test_x: torch.Tensor | None =
     bar.close()
     model.eval()
     return history
+
+
+def _adam(model: nn.Module, lr: float, device: torch.device) -> torch.optim.Adam:
+    """Adam, fused where it can be: one kernel updates each weight tensor in a single pass (CPU
+    and CUDA) instead of a dozen tensor operations; elsewhere, foreach does them all at once."""
+    fused = device.type in ("cpu", "cuda")
+    return torch.optim.Adam(model.parameters(), lr=lr, fused=fused, foreach=not fused)
+
+
+def _epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, batch_size: int,
+           beta: float, step_fn: StepFn, tick: Callable[[], object]) -> tuple[float, float]:
+    """One pass over x in shuffled batches; the mean BCE and KL per image."""
+    model.train()
+    # running BCE and KL sums stay on the device, read back once per epoch
+    bce_sum, kl_sum = torch.zeros((), device=x.device), torch.zeros((), device=x.device)
+    for idx in torch.randperm(len(x), device=x.device).split(batch_size):
+        bce, kl = step_fn(model, optimizer, x[idx], beta)
+        with torch.no_grad():  # a learner's step may hand back losses that still need grad
+            bce_sum += bce
+            kl_sum += kl
+        tick()
+    return bce_sum.item() / len(x), kl_sum.item() / len(x)

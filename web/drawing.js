@@ -9,6 +9,15 @@
   const STROKE = 0.12;      // stroke width as a fraction of the digit's longer side (~2.4 px in 20)
   const SUPERSAMPLE = 8;    // strokes are drawn 8x finer, then averaged down (anti-aliasing)
 
+  // An off-screen canvas kept for reuse (a stroke is rendered once per frame while it is drawn).
+  const scratch = {};
+  function scratchCanvas(name, side) {
+    if (!scratch[name]) scratch[name] = document.createElement("canvas");
+    const canvas = scratch[name];
+    if (canvas.width !== side) canvas.width = canvas.height = side;
+    return canvas;
+  }
+
   // Strokes (lists of [x, y] in [0, 1] canvas coordinates) -> a grey image {data, h, w} of the
   // digit at an MNIST-like stroke width, whatever size it was drawn at (render_strokes).
   function renderStrokes(strokes) {
@@ -19,8 +28,7 @@
     const extent = Math.max(Math.max(...xs) - minX, Math.max(...ys) - minY, 1e-3);
     const res = BOX * SUPERSAMPLE, scale = (res - 1) / extent / (1 + STROKE), pad = res * STROKE;
     const side = Math.floor(res * (1 + 2 * STROKE)) + 2, width = STROKE * res;
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = side;
+    const canvas = scratchCanvas("strokes", side);
     const ctx = canvas.getContext("2d", { willReadFrequently: true });
     ctx.fillStyle = "#000";
     ctx.fillRect(0, 0, side, side);
@@ -107,16 +115,19 @@
     return shifted;
   }
 
-  // A drawing pad: pointer (mouse, touch, pen) strokes on `canvas`; `onDone(strokes)` after each
-  // stroke. Coordinates are fractions of the canvas, so its on-screen size does not matter.
-  function attachPad(canvas, onDone) {
+  // A drawing pad: pointer (mouse, touch, pen) strokes on `canvas`. `onChange(strokes, done)`
+  // runs once per animation frame while a stroke is drawn (done = false) and after each stroke
+  // (done = true). Coordinates are fractions of the canvas, so its on-screen size does not matter.
+  // showImage(pixels) shows a 28x28 picture instead (a sample digit); the next stroke starts afresh.
+  function attachPad(canvas, onChange) {
     const ctx = canvas.getContext("2d");
-    let strokes = [], current = null;
+    let strokes = [], current = null, image = null, frame = 0;
     const at = (e) => { const r = canvas.getBoundingClientRect(); return [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height]; };
     function paint() {
       const s = canvas.width;
       ctx.fillStyle = "#000";
       ctx.fillRect(0, 0, s, s);
+      if (image) { ctx.imageSmoothingEnabled = true; ctx.drawImage(image, 0, 0, s, s); return; }
       ctx.strokeStyle = "#fff";
       ctx.lineWidth = s / 14;
       ctx.lineCap = ctx.lineJoin = "round";
@@ -127,13 +138,47 @@
         ctx.stroke();
       }
     }
-    canvas.addEventListener("pointerdown", (e) => { canvas.setPointerCapture(e.pointerId); current = [at(e)]; paint(); });
-    canvas.addEventListener("pointermove", (e) => { if (current) { current.push(at(e)); paint(); } });
-    const up = () => { if (!current) return; strokes.push(current); current = null; paint(); onDone(strokes); };
+    const live = () => { frame = 0; if (current) onChange(strokes.concat([current]), false); };
+    canvas.addEventListener("pointerdown", (e) => {
+      canvas.setPointerCapture(e.pointerId);
+      if (image) { image = null; strokes = []; }
+      current = [at(e)];
+      paint();
+    });
+    canvas.addEventListener("pointermove", (e) => {
+      if (!current) return;
+      current.push(at(e));
+      paint();
+      if (!frame) frame = requestAnimationFrame(live);
+    });
+    const up = () => {
+      if (!current) return;
+      strokes.push(current);
+      current = null;
+      cancelAnimationFrame(frame);
+      frame = 0;
+      paint();
+      onChange(strokes, true);
+    };
     canvas.addEventListener("pointerup", up);
     canvas.addEventListener("pointercancel", up);
     paint();
-    return { clear() { strokes = []; current = null; paint(); }, get strokes() { return strokes; } };
+    return {
+      clear() { strokes = []; current = null; image = null; paint(); },
+      showImage(pixels) {  // 784 numbers in [0, 1]
+        const small = scratchCanvas("sample", SIZE), sctx = small.getContext("2d"), img = sctx.createImageData(SIZE, SIZE);
+        for (let i = 0; i < SIZE * SIZE; i++) {
+          img.data.fill(Math.round(255 * pixels[i]), 4 * i, 4 * i + 3);
+          img.data[4 * i + 3] = 255;
+        }
+        sctx.putImageData(img, 0, 0);
+        image = small;
+        strokes = [];
+        current = null;
+        paint();
+      },
+      get strokes() { return strokes; },
+    };
   }
 
   root.VaeDrawing = { renderStrokes, mnistLike, attachPad };

@@ -1,6 +1,7 @@
 // models.js: the four models of lessons 06 and 07, and the sampler, in plain JavaScript.
 //
 //   classic VAE (mnist-vae-20):    784 pixels <-> 20 numbers          (lesson 06's latent lab)
+//   2-D VAE decoder (mnist-vae-2):  2 numbers -> 784 pixels            (the map of a latent space)
 //   conv VAE decoder (mnist-conv-vae): 4x7x7 latent -> 28x28 picture   (Stable Diffusion's VAE, small)
 //   denoiser (mnist-latent-denoiser): noisy latent, t, prompt -> noise  (SD's U-Net, small)
 //   text encoder: one learned vector per understood word               (SD's CLIP, tiny)
@@ -39,6 +40,7 @@
   }
 
   function build(W) {
+    NN.warmUp();
     const T = {};
     for (const name of Object.keys(W.tensors)) T[name] = NN.decodeTensor(W.tensors[name]);
     const vocab = W.vocabulary, D = W.diffusion;
@@ -59,6 +61,16 @@
       },
     };
 
+    // ---------------------------------------------------------------- the 2-D VAE's decoder
+    const hidden2 = W.vae2.hidden_dim;
+    const vae2 = {
+      // n points of the plane (2 numbers each) -> n pictures of 784 pixel intensities (the map)
+      decode(z, n = 1) {
+        const h = NN.relu(NN.linear(z, n, 2, T["vae2.fc3.weight"], T["vae2.fc3.bias"], hidden2));
+        return NN.sigmoid(NN.linear(h, n, hidden2, T["vae2.fc4.weight"], T["vae2.fc4.bias"], 784));
+      },
+    };
+
     // ---------------------------------------------------------------- the conv VAE's decoder
     const c = D.conv_vae.channels, lc = D.conv_vae.latent_channels;
     const P = (i) => [T[`conv_vae.decoder.${i}.weight`], T[`conv_vae.decoder.${i}.bias`]];
@@ -72,15 +84,29 @@
     }
 
     // ---------------------------------------------------------------- the text encoder
-    // The same rule as diffusion.prompt_to_id: words, single digits, single non-ASCII characters.
+    // The same rule as diffusion.prompt_to_id: Chinese filler phrases (一个), then words, single
+    // digits, single non-ASCII characters.
+    const escape = (w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const phrases = vocab.filler.filter((w) => w.length > 1 && /[^\x00-\x7f]/.test(w)).sort((a, b) => b.length - a.length);
+    const TOKEN = new RegExp(phrases.map((w) => escape(w) + "|").join("") + "[a-z]+|\\d|[^\\x00-\\x7f]", "gu");
+    const known = (w) => Object.hasOwn(vocab.digits, w);  // not `in`: "constructor" is no digit
+    function tokens(prompt) { return String(prompt).toLowerCase().match(TOKEN) || []; }
     function promptToId(prompt) {
-      const tokens = String(prompt).toLowerCase().match(/[a-z]+|\d|[^\x00-\x7f]/gu) || [];
-      const known = (w) => Object.hasOwn(vocab.digits, w);  // not `in`: "constructor" is no digit
-      const unknown = tokens.filter((w) => !known(w) && !vocab.filler.includes(w));
+      const words = tokens(prompt);
+      const unknown = words.filter((w) => !known(w) && !vocab.filler.includes(w));
       if (unknown.length) throw new PromptError("unknown", unknown);
-      const digits = new Set(tokens.filter(known).map((w) => vocab.digits[w]));
+      const digits = new Set(words.filter(known).map((w) => vocab.digits[w]));
       if (digits.size > 1) throw new PromptError("several", [...digits]);
       return digits.size ? [...digits][0] : vocab.empty;
+    }
+    // The words a prompt's last word may be the start of ("se" -> seven), when that last word is
+    // its only unknown one: the prompt is still being typed, not wrong.
+    function completions(prompt) {
+      const words = tokens(prompt), last = words[words.length - 1];
+      if (!last || /\s$/.test(prompt) || !/^[a-z]+$/.test(last)) return [];
+      if (words.slice(0, -1).some((w) => !known(w) && !vocab.filler.includes(w))) return [];
+      if (known(last) || vocab.filler.includes(last)) return [];
+      return Object.keys(vocab.digits).concat(vocab.filler).filter((w) => w.startsWith(last));
     }
 
     // ---------------------------------------------------------------- the denoiser
@@ -88,7 +114,7 @@
     const dn = (k) => T["denoiser." + k];
     const freqs = T.time_freqs, half = cd / 2;
     // The blocks' 48->48 convolutions are nearly all the work: their Winograd form, made once.
-    const wk = {};
+    const wk = { in: NN.winogradKernel(dn("conv_in.weight"), width, lc), out: NN.winogradKernel(dn("conv_out.weight"), lc, width) };
     for (let b = 0; b < cfg.blocks; b++) {
       for (const conv of ["conv1", "conv2"]) wk[`${b}.${conv}`] = NN.winogradKernel(dn(`blocks.${b}.${conv}.weight`), width, width);
     }
@@ -113,7 +139,7 @@
     // n noisy latents x (n x 4 x 7 x 7, scaled), their timesteps ts, prompt ids -> n noise guesses
     function eps(x, ts, ids) {
       const n = ids.length, cond = condition(ts, ids);
-      let h = NN.conv3x3(x, n, lc, 7, 7, dn("conv_in.weight"), dn("conv_in.bias"), width);
+      let h = NN.conv3x3Winograd(x, n, 7, 7, wk.in, dn("conv_in.bias"));
       for (let b = 0; b < cfg.blocks; b++) {
         const k = (name) => dn(`blocks.${b}.${name}`);
         const film = NN.linear(cond, n, cd, k("film.weight"), k("film.bias"), 2 * width);  // scale | shift
@@ -130,7 +156,7 @@
         for (let i = 0; i < h.length; i++) h[i] += y[i];  // the skip connection
       }
       NN.silu(NN.groupNorm(h, n, width, HW, 8, dn("norm_out.weight"), dn("norm_out.bias")));
-      return NN.conv3x3(h, n, width, 7, 7, dn("conv_out.weight"), dn("conv_out.bias"), lc);
+      return NN.conv3x3Winograd(h, n, 7, 7, wk.out, dn("conv_out.bias"));
     }
 
     // Classifier-free guidance as LatentDiffusionPipeline.eps does it: both guesses in one batch
@@ -149,33 +175,51 @@
 
     const alphasBar = T.alphas_bar;
 
-    // Text -> pictures, as LatentDiffusionPipeline.__call__: seeded noise in the scaled latent
-    // space, `steps` deterministic DDIM steps (eta = 0) with guidance, unscale, decode.
-    // keep: step numbers (1..steps) whose clean-latent guess x0 to return, for the denoising walk.
-    // noise: a starting latent to use instead of the seeded one (the tests pass torch's, to check
-    // that the steps themselves match the pipeline's).
-    function generate(prompts, { guidance = D.guidance, steps = D.steps, seed = 0, keep = [], noise = null } = {}) {
-      const ids = prompts.map(promptToId), n = ids.length;
+    // The starting noise of a seed: n latents of 4x7x7 standard normal numbers (the page's own
+    // generator, not torch's).
+    function startNoise(seed, n = 1) {
+      const x = new Float32Array(n * LAT), draw = gaussian(seed);
+      for (let i = 0; i < x.length; i++) x[i] = draw();
+      return x;
+    }
+
+    // Text -> latents one DDIM step at a time, as LatentDiffusionPipeline.__call__: seeded noise in
+    // the scaled latent space, then `steps` deterministic steps (eta = 0) with guidance. step()
+    // runs the next one and returns the clean latent x0 its noise guess implies; `x` is the
+    // latent after the steps run so far; `done` once all have run. noise: a starting latent to
+    // use instead of the seeded one (the tests pass torch's, to check the steps themselves).
+    function sampler(prompts, { guidance = D.guidance, steps = D.steps, seed = 0, noise = null } = {}) {
+      const ids = prompts.map(promptToId);
       steps = Math.round(steps);
       if (!(steps >= 1 && steps <= D.max_steps)) throw new RangeError(`steps must be 1..${D.max_steps}`);
       if (!Number.isFinite(guidance)) throw new RangeError("guidance must be a finite number");
-      let x = new Float32Array(n * LAT);
-      if (noise) x.set(noise);
-      else { const draw = gaussian(seed); for (let i = 0; i < x.length; i++) x[i] = draw(); }
-      const ts = D.timesteps[steps], kept = {};
-      for (let i = 0; i < steps; i++) {
-        const t = ts[i], e = guidedEps(x, t, ids, guidance);
-        const a = alphasBar[t], aPrev = i + 1 < steps ? alphasBar[ts[i + 1]] : 1;
-        const sa = Math.sqrt(a), s1a = Math.sqrt(1 - a), sp = Math.sqrt(aPrev), s1p = Math.sqrt(1 - aPrev);
-        const x0 = new Float32Array(x.length), next = new Float32Array(x.length);
-        for (let j = 0; j < x.length; j++) {
-          x0[j] = (x[j] - s1a * e[j]) / sa;          // the clean latent this noise guess implies
-          next[j] = sp * x0[j] + s1p * e[j];         // noised again, to the next (lower) level
-        }
-        if (keep.includes(i + 1)) kept[i + 1] = x0;
-        x = next;
-      }
-      return { latents: x, kept, images: decodeLatents(x, n) };
+      let x = noise ? Float32Array.from(noise) : startNoise(seed, ids.length), i = 0;
+      const ts = D.timesteps[steps];
+      return {
+        ids, steps, ts,
+        get x() { return x; },
+        get done() { return i >= steps; },
+        step() {
+          const t = ts[i], e = guidedEps(x, t, ids, guidance);
+          const a = alphasBar[t], aPrev = i + 1 < steps ? alphasBar[ts[i + 1]] : 1;
+          const sa = Math.sqrt(a), s1a = Math.sqrt(1 - a), sp = Math.sqrt(aPrev), s1p = Math.sqrt(1 - aPrev);
+          const x0 = new Float32Array(x.length), next = new Float32Array(x.length);
+          for (let j = 0; j < x.length; j++) {
+            x0[j] = (x[j] - s1a * e[j]) / sa;          // the clean latent this noise guess implies
+            next[j] = sp * x0[j] + s1p * e[j];         // noised again, to the next (lower) level
+          }
+          x = next;
+          i++;
+          return x0;
+        },
+      };
+    }
+
+    // Text -> pictures in one go: every step of a sampler, then unscale and decode.
+    function generate(prompts, opts = {}) {
+      const s = sampler(prompts, opts);
+      while (!s.done) s.step();
+      return { latents: s.x, images: decodeLatents(s.x, s.ids.length) };
     }
 
     // Scaled latents -> pictures in [0, 1]: undo the latent scale, let the VAE decoder paint.
@@ -187,7 +231,8 @@
       return img;
     }
 
-    return { vae, convDecode, decodeLatents, promptToId, eps, guidedEps, generate, meta: W };
+    return { vae, vae2, convDecode, decodeLatents, promptToId, completions, eps, guidedEps, startNoise, sampler,
+             generate, alphasBar, tensors: T, meta: W };
   }
 
   root.VaeModels = { build, gaussian, PromptError };

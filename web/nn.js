@@ -8,11 +8,12 @@
 
   // float16 bits -> number. The diffusion weights are stored as float16 in the package (half the
   // size, nothing lost by keeping them that way); the maths runs in float32/float64.
+  const POW2 = Array.from({ length: 32 }, (_, e) => Math.pow(2, e - 25));  // 2^(exp - 15) / 1024
   function halfToFloat(h) {
     const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
-    if (exp === 0) return sign * frac * Math.pow(2, -24);            // subnormal
+    if (exp === 0) return sign * frac * POW2[1];                     // subnormal: frac * 2^-24
     if (exp === 31) return frac ? NaN : sign * Infinity;
-    return sign * (1 + frac / 1024) * Math.pow(2, exp - 15);
+    return sign * (1024 + frac) * POW2[exp];
   }
 
   // Python's round(): halves go to the even neighbour (round(2.5) = 2), unlike Math.round; used
@@ -23,14 +24,26 @@
     return f % 2 === 0 ? f : f + 1;
   }
 
-  // {shape, dtype: "f16" | "f32", data: base64 of little-endian bytes} -> Float32Array
-  function decodeTensor(spec) {
-    const bin = atob(spec.data);
-    const bytes = new Uint8Array(bin.length);
+  // base64 -> bytes: the browser's own decoder where it has one (Chromium 140+, Firefox 133+).
+  function base64Bytes(text) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+    const bin = atob(text), bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const view = new DataView(bytes.buffer);
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    const out = new Float32Array(n);
+    return bytes;
+  }
+
+  // {shape, dtype: "f16" | "f32" | "u8", data: base64 of little-endian bytes} -> Float32Array.
+  // The browser's own typed arrays read the bytes where they can (a little-endian machine, as
+  // every browser's is; Float16Array in Chromium 135+, Firefox 129+); a loop does it otherwise.
+  const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  function decodeTensor(spec) {
+    const bytes = base64Bytes(spec.data), n = spec.shape.reduce((a, b) => a * b, 1);
+    if (spec.dtype === "u8") return new Float32Array(bytes.subarray(0, n));
+    if (LITTLE && spec.dtype === "f32") return new Float32Array(bytes.buffer, bytes.byteOffset, n).slice();
+    if (LITTLE && spec.dtype === "f16" && root.Float16Array) {
+      return new Float32Array(new root.Float16Array(bytes.buffer, bytes.byteOffset, n));
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset), out = new Float32Array(n);
     if (spec.dtype === "f16") for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
     else for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
     return out;
@@ -99,10 +112,10 @@
   // once, when the model is built), multiply the two 6x6 grids element by element and sum over
   // the input channels (36 small matrix products), transform back (Y = A^T M A). That is 36
   // multiplications for 16 outputs instead of 144: on 7x7 maps (four tiles, a spare row and
-  // column) these convolutions run ~3x faster than the direct loop above. In float64 the transforms lose nothing the tests could see (~1e-7 in float32).
-  // The matrices are Lavin & Gray's (2015), interpolation points 0, 1, -1, 2, -2 and infinity.
-  const WG = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
-              [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
+  // column) these convolutions run ~3x faster than the direct loop above. In float64 the
+  // transforms lose nothing the tests could see (~1e-7 in float32). The matrices are Lavin &
+  // Gray's (2015), interpolation points 0, 1, -1, 2, -2 and infinity; G's rows are
+  // [1/4, 0, 0], [-1/6, -1/6, -1/6], [-1/6, 1/6, -1/6], [1/24, 1/12, 1/6], [1/24, -1/12, 1/6], [0, 0, 1].
 
   // B^T on 6 numbers (src[at + i * step]) -> 6 numbers (dst[to + k * dstep])
   function inputTransform(src, at, step, dst, to, dstep) {
@@ -127,28 +140,50 @@
     dst[to + 3 * dstep] = da + 8 * db + m5;
   }
 
+  // G on 3 numbers (src[at + i * step]) -> 6 numbers (dst[to + k * dstep])
+  function kernelTransform(src, at, step, dst, to, dstep) {
+    const g0 = src[at], g1 = src[at + step], g2 = src[at + 2 * step];
+    dst[to] = g0 / 4;
+    dst[to + dstep] = -(g0 + g1 + g2) / 6;
+    dst[to + 2 * dstep] = -(g0 - g1 + g2) / 6;
+    dst[to + 3 * dstep] = g0 / 24 + g1 / 12 + g2 / 6;
+    dst[to + 4 * dstep] = g0 / 24 - g1 / 12 + g2 / 6;
+    dst[to + 5 * dstep] = g2;
+  }
+
+  // U = G g G^T for every (out, in) pair: G g first (6x3), then times G^T (6x6).
   function winogradKernel(W, co, ci) {
-    const U = new Float64Array(36 * co * ci);  // U[xi][o][c], xi = 6 * row + col of the 6x6 grid
+    const U = new Float64Array(36 * co * ci), Gg = new Float64Array(18), GgG = new Float64Array(36);
     for (let o = 0; o < co; o++) {
       for (let c = 0; c < ci; c++) {
         const k = (o * ci + c) * 9;
-        for (let r = 0; r < 6; r++) {
-          for (let q = 0; q < 6; q++) {
-            let sum = 0;
-            for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) sum += WG[r][i] * W[k + 3 * i + j] * WG[q][j];
-            U[((r * 6 + q) * co + o) * ci + c] = sum;
-          }
-        }
+        for (let j = 0; j < 3; j++) kernelTransform(W, k + j, 3, Gg, j, 3);      // G g, column by column
+        for (let r = 0; r < 6; r++) kernelTransform(Gg, 3 * r, 1, GgG, 6 * r, 1);  // (G g) G^T, row by row
+        for (let xi = 0; xi < 36; xi++) U[(xi * co + o) * ci + c] = GgG[xi];  // U[xi][o][c], xi = 6 * row + col
       }
     }
     return { U, co, ci };
   }
 
+  // Scratch space reused from call to call (a generation makes hundreds of these convolutions:
+  // fresh buffers each time would mostly feed the garbage collector).
+  const scratch = {};
+  function buffer(name, size) {
+    if (!scratch[name] || scratch[name].length < size) scratch[name] = new Float64Array(size);
+    return scratch[name];
+  }
+
   function conv3x3Winograd(x, n, h, w, kernel, b) {
-    const { U, co, ci } = kernel;
-    const th = Math.ceil(h / 4), tw = Math.ceil(w / 4), S = 4 * tw + 2, tiles = th * tw, J = n * tiles;
-    const pad = new Float64Array((4 * th + 2) * S), tmp = new Float64Array(36);
-    const V = new Float64Array(36 * ci * J), vs = ci * J;  // V[xi][c][j], j = sample * tiles + tile
+    const { U, co, ci } = kernel, tw = Math.ceil(w / 4), tiles = Math.ceil(h / 4) * tw, J = n * tiles;
+    const V = winogradTiles(x, n, ci, h, w);
+    const M = winogradProducts(U, V, co, ci, J);
+    return winogradOutputs(M, n, co, h, w, b);
+  }
+
+  // The input tiles, transformed: V[xi][c][j] = (B^T d B)[xi] of tile j (= sample * tiles + tile).
+  function winogradTiles(x, n, ci, h, w) {
+    const th = Math.ceil(h / 4), tw = Math.ceil(w / 4), S = 4 * tw + 2, tiles = th * tw, J = n * tiles, vs = ci * J;
+    const pad = buffer("pad", (4 * th + 2) * S), tmp = buffer("tmp", 36), V = buffer("V", 36 * vs);
     for (let s = 0; s < n; s++) {
       for (let c = 0; c < ci; c++) {
         pad.fill(0);
@@ -161,9 +196,13 @@
         }
       }
     }
-    // M[xi] = U[xi] (co x ci) times V[xi] (ci x J), two output channels and four tiles at a time:
-    // eight sums held in local variables, six loads per eight multiply-adds.
-    const M = new Float64Array(36 * co * J);
+    return V;
+  }
+
+  // M[xi] = U[xi] (co x ci) times V[xi] (ci x J), two output channels and four tiles at a time:
+  // eight sums held in local variables, six loads per eight multiply-adds.
+  function winogradProducts(U, V, co, ci, J) {
+    const M = buffer("M", 36 * co * J), vs = ci * J;
     for (let xi = 0; xi < 36; xi++) {
       const uo = xi * co * ci, vo = xi * vs, mo = xi * co * J;
       for (let o = 0; o < co; o += 2) {
@@ -187,7 +226,13 @@
         }
       }
     }
-    const y = new Float32Array(n * co * h * w), ms = co * J, rows = new Float64Array(24), out = new Float64Array(16);
+    return M;
+  }
+
+  // Back from the transformed products to the output map: Y = A^T M A per tile, plus the bias.
+  function winogradOutputs(M, n, co, h, w, b) {
+    const tw = Math.ceil(w / 4), tiles = Math.ceil(h / 4) * tw, J = n * tiles, ms = co * J;
+    const y = new Float32Array(n * co * h * w), rows = buffer("rows", 24), out = buffer("out", 16);
     for (let o = 0; o < co; o++) {
       for (let j = 0; j < J; j++) {
         for (let q = 0; q < 6; q++) outputTransform(M, q * ms + o * J + j, 6 * ms, rows, q, 6);  // A^T M
@@ -260,5 +305,18 @@
   function relu(x) { for (let i = 0; i < x.length; i++) if (x[i] < 0) x[i] = 0; return x; }
   function sigmoid(x) { for (let i = 0; i < x.length; i++) x[i] = 1 / (1 + Math.exp(-x[i])); return x; }
 
-  root.VaeNN = { roundHalfEven, halfToFloat, decodeTensor, linear, conv3x3, winogradKernel, conv3x3Winograd, convTranspose4s2, groupNorm, silu, relu, sigmoid };
+  // Every layer run 100 times on small inputs (~15 ms): the JIT compiles the hot loops before a
+  // fresh page's first generation needs them, instead of running them slowly the first time.
+  function warmUp(times = 100) {
+    const W = new Float32Array(2 * 64).fill(0.01), b = new Float32Array(4), x = new Float32Array(2 * 2 * 49).fill(0.5);
+    for (let i = 0; i < times; i++) {
+      const kernel = winogradKernel(W, 2, 2);
+      silu(groupNorm(conv3x3Winograd(x, 2, 7, 7, kernel, b), 2, 2, 49, 1, b, b));
+      sigmoid(conv3x3(convTranspose4s2(x, 1, 2, 7, 7, W, b, 2), 1, 2, 14, 14, W, b, 1));
+      relu(linear(x, 2, 64, W, b, 2));
+    }
+  }
+
+  root.VaeNN = { warmUp, roundHalfEven, halfToFloat, decodeTensor, linear, conv3x3, winogradKernel, conv3x3Winograd,
+                 convTranspose4s2, groupNorm, silu, relu, sigmoid };
 })(typeof window !== "undefined" ? window : globalThis);

@@ -1,0 +1,239 @@
+"""The figures and tables of lesson 04_kl_divergence (notebooks/04_kl_divergence.ipynb).
+
+The lesson's cells keep in view what it teaches: the KL's closed form, the bound, the redraw
+experiment, and how each of three trained VAEs (β = 0, 1 and 8) is measured. The tables that
+print those numbers, the figures' layout and the classifier's readings live here, so that a
+cell reads as one idea and a call. Text goes through `tr` / `label`; its Chinese is in
+translations/zh/04_kl_divergence.json.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import reduce
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+from torch.distributions import Normal
+
+from ..i18n import tr
+from ..plotting import label, plot_kl_per_dimension, show_images
+
+ACTIVE_NATS = 0.1  # a dimension whose average KL stays below this carries almost nothing
+RECIPE = ("epochs", "batch_size", "lr", "seed", "train_images", "lr_schedule")
+TRAIN_DEFAULTS = {"lr_schedule": "constant"}     # training.train's default: what a recipe without it used
+GRID = torch.linspace(-6, 6, 600)                  # the z axis of the widget's left panel
+SIGMAS = torch.logspace(-1.3, 0.7, 200).tolist()   # 0.05 ... 5, the widget's σ slider range
+PRIOR = Normal(0.0, 1.0).log_prob(GRID).exp()
+Stats = dict[float, dict]  # β -> what the lesson measured on that model
+
+
+def three_ways_table(rows: dict[tuple[float, float], tuple[float, float, float]]) -> None:
+    """One line per memory N(μ, σ²): its KL by the closed form, by PyTorch and by Monte Carlo,
+    side by side, so the eye sees that three roads give one number."""
+    print(tr("   mu  sigma | closed form    torch  Monte Carlo"))
+    for (mu, sigma), (closed, exact, mc) in rows.items():
+        print(f"{mu:5.1f} {sigma:6.1f} | {closed:11.4f} {exact:8.4f} {mc:12.3f}")
+
+
+def memory_and_width(fig: Figure, mu: float, sigma: float, width_part: Callable[[float], float]) -> None:
+    """Left: one memory q = N(μ, σ²) against the prior N(0, 1), the height axis rescaled so the
+    whole of q always fits. Right: the width part of the KL as a function of σ, this σ marked,
+    so a learner finds its minimum and watches the price climb at both ends."""
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    q = Normal(mu, sigma).log_prob(GRID).exp()
+    peak = 1 / (sigma * math.sqrt(2 * math.pi))  # the height of q at z = mu
+    left.fill_between(GRID, PRIOR, color="0.85", label=label("prior N(0, 1)"))
+    left.plot(GRID, q, color="tab:blue", label="q = N(μ, σ²)")
+    left.set(xlim=(-6, 6), ylim=(0, 1.1 * max(peak, 0.4)), xlabel="z", ylabel=label("density"))
+    left.legend(loc="upper left", frameon=False)
+    widths = [width_part(s) for s in SIGMAS]
+    right.plot(SIGMAS, widths, color="0.4")
+    right.plot([sigma], [width_part(sigma)], "o", color="tab:blue")
+    right.set(xscale="log", ylim=(0, 1.05 * max(widths)), xlabel="σ", ylabel=label("nats"),
+              title=label("width part ½(σ² − 1 − log σ²)"))
+    right.set_xticks([0.1, 0.3, 1, 3], ["0.1", "0.3", "1", "3"])
+    fig.tight_layout()
+
+
+def kl_bars(kl_dims: torch.Tensor, name: str) -> None:
+    """The KL each latent dimension of one model costs per image, the 0.1-nat line between
+    active and inactive dimensions, and one printed line that sums it up."""
+    _, ax = plt.subplots(figsize=(7.5, 2.4))
+    plot_kl_per_dimension(kl_dims, ax=ax, title=label("{name}: KL per latent dimension (dashed: 0.1 nats)",
+                                                      name=name))
+    ax.axhline(ACTIVE_NATS, color="k", ls="--", lw=0.8)
+    plt.show()
+    active = int((kl_dims > ACTIVE_NATS).sum())
+    print(tr("KL per image: {total:.1f} nats, spread over {active} active dimensions "
+             "(from {low:.2f} to {high:.2f} nats each); {inactive} inactive",
+             total=kl_dims.sum().item(), active=active, low=kl_dims.min().item(),
+             high=kl_dims.max().item(), inactive=len(kl_dims) - active))
+
+
+def bound_report(bce: torch.Tensor, kl: torch.Tensor, recorded: float) -> float:
+    """The bound −ELBO = BCE + KL per test image, averaged, with the standard error of that
+    average (mostly the spread between images; one draw of z each adds a little), read as a
+    bound on log p(x), and the test loss recorded at training time to compare it with.
+    Returns the standard error, the ± the printed average carries."""
+    loss = bce + kl
+    mean = loss.mean().item()
+    spread = (loss.std() / len(loss) ** 0.5).item()  # standard error of the average
+    print(tr("average test digit: BCE {bce:.1f} + KL {kl:.1f} = {loss:.1f} nats "
+             "(± {spread:.1f}, the standard error of this average)",
+             bce=bce.mean().item(), kl=kl.mean().item(), loss=mean, spread=spread))
+    print(tr("the KL is {share:.0%} of the loss; per pixel the bound is {per_pixel:.3f} nats",
+             share=kl.mean().item() / mean, per_pixel=mean / 784))
+    print(tr("read as a bound: on average over test digits, log p(x) ≥ −{loss:.1f} nats "
+             "(strictly true for 0/1 pixels; with grey pixels BCE is a cross-entropy, see above)", loss=mean))
+    print(tr("the test loss recorded when the model was trained: {loss:.1f} nats", loss=recorded))
+    return spread
+
+
+def compare_recipes(models: dict[float, torch.nn.Module]) -> None:
+    """Each model's training recipe, and what besides β differs between them: the comparison
+    is fair only where β is the one difference, or where we know what else could matter."""
+    def setting(m: torch.nn.Module, key: str) -> str:
+        return str(m.meta.get(key, TRAIN_DEFAULTS.get(key) or tr("default")))
+
+    for beta, m in models.items():
+        recipe = ", ".join(f"{key} {setting(m, key)}" for key in RECIPE)
+        print(tr("β = {beta:g}: trained with beta = {trained:g}; {recipe}",
+                 beta=beta, trained=m.meta["beta"], recipe=recipe))
+    differ = [key for key in RECIPE if len({setting(m, key) for m in models.values()}) > 1]
+    if not differ:
+        print(tr("Apart from β, the three recipes are the same."))
+        return
+    keys = reduce(lambda listed, key: tr("{listed}, {key}", listed=listed, key=key), differ)
+    print(tr("Careful: apart from β, the recipes also differ in {keys}.", keys=keys))
+    if models[1.0].meta["epochs"] > max(models[b].meta["epochs"] for b in models if b != 1.0):
+        print(tr("The β = 1 model is the one every lesson uses, and it was trained longer. Its model card "
+                 "(vae_lessons/weights/MODEL_CARD.md) records what that bought: BCE + KL 102.6 nats with the "
+                 "80-epoch recipe, 101.3 with the longer one. A head start of about 1.3 nats: keep it in mind below."))
+
+
+def ink_and_grey(images: torch.Tensor) -> tuple[float, float]:
+    """ink: the average pixel value; grey share: of the pixels with ink (> 0.2), those still grey
+    (< 0.8). A crisp digit is white strokes on black (a low grey share), a blurry one mostly
+    grey; unlike summed pixel entropy, a faint smudge on black cannot pass for crisp."""
+    inked = images > 0.2
+    return images.mean().item(), ((images < 0.8) & inked).sum().item() / max(inked.sum().item(), 1)
+
+
+@torch.no_grad()
+def judge(model: torch.nn.Module, mu: torch.Tensor, z_random: torch.Tensor, classifier: Callable,
+          test_y: torch.Tensor) -> dict:
+    """What the classifier reads in one model's pictures, and how they look: the
+    reconstructions (decode of μ) of the first 1,000 test digits, and the decodes of the
+    random codes (how sure it is; how much ink, how much of it grey)."""
+    decodes = model.decode(z_random)
+    confidence = classifier(decodes).softmax(1).max(1).values
+    reads = classifier(model.decode(mu[:1000])).argmax(1)
+    ink, grey = ink_and_grey(decodes)
+    return {"conf": confidence.mean().item(), "sure": (confidence > 0.9).float().mean().item(),
+            "ink": ink, "grey": grey, "reads": reads,
+            "right": (reads == test_y[:1000].to(reads.device)).float().mean().item(),
+            "recons": model.decode(mu[:8]), "samples": decodes[:8]}
+
+
+def loss_table(stats: Stats, z_length: torch.Tensor) -> None:
+    """Per β: the two halves of the loss, the bound, the active dimensions, the median σ and
+    where the memories sit, against the length of the random codes we will decode."""
+    print(tr("On the 10,000 test digits (BCE and KL per image, in nats):"))
+    print(tr("   β |    BCE     KL BCE + KL | active dims | median σ | mean ‖μ‖"))
+    for beta, s in stats.items():
+        print(tr("{beta:4g} | {bce:6.1f} {kl:6.1f} {total:8.1f} | {active:5d} of 20 | {sigma:8.3g} | {length:8.1f}",
+                 beta=beta, bce=s["bce"], kl=s["kl"], total=s["bce"] + s["kl"], active=s["active"],
+                 sigma=s["median_sigma"], length=s["mean_length"]))
+    (first, s_first), *rest = stats.items()
+    shares = tr("β = {beta:g}: {share:.1%}", beta=first, share=s_first["no_farther_than_random"])
+    shares += "".join(tr(", β = {beta:g}: {share:.1%}", beta=b, share=s["no_farther_than_random"]) for b, s in rest)
+    print(tr("(a random code z ~ N(0, I) has mean length {mean:.1f}; the longest of the 500 is {longest:.1f}. "
+             "Memories no farther out than that: {shares})",
+             mean=z_length.mean().item(), longest=z_length.max().item(), shares=shares))
+
+
+def reading_table(stats: Stats, test_y: torch.Tensor) -> None:
+    """Per β: how often the classifier reads the right digit in the reconstructions, and what
+    it reads in the eight shown in the first grid."""
+    print(tr("\nReconstructions (decode of μ), read by the classifier:"))
+    true8 = " ".join(str(int(y)) for y in test_y[:8])
+    print(tr("   β | right digit, first 1,000 | the 8 in the first grid below (true: {true8})", true8=true8))
+    for beta, s in stats.items():
+        reads8 = " ".join(str(int(r)) for r in s["reads"][:8])
+        print(f"{beta:4g} | {s['right']:24.1%} | {reads8}")
+
+
+def random_decode_table(stats: Stats, real_ink: float, real_grey: float) -> None:
+    """Per β, on the decoded random codes: how sure the classifier is, and how the new digits
+    look (ink, grey share), beside the real test digits."""
+    print(tr("\nOn 500 random codes z ~ N(0, I), decoded (the second grid below):"))
+    print(tr("   β | classifier: sure on average | > 90% sure |   ink | grey share"))
+    for beta, s in stats.items():
+        print(f"{beta:4g} | {s['conf']:27.0%} | {s['sure']:10.0%} | {s['ink']:5.3f} | {s['grey']:10.0%}")
+    print(tr("real |                             |            | {ink:5.3f} | {grey:10.0%}   (the 10,000 test digits)",
+             ink=real_ink, grey=real_grey))
+
+
+def reconstruction_grid(test_x: torch.Tensor, test_y: torch.Tensor, stats: Stats) -> None:
+    """The first eight test digits, then each model's reconstruction of them, one row per β."""
+    show_images(torch.cat([test_x[:8]] + [s["recons"] for s in stats.values()]), nrow=8,
+                row_labels=[label("test digit")] + [f"β = {b:g}" for b in stats],
+                col_labels=[str(int(y)) for y in test_y[:8]], title=label("reconstructions: decode of μ"))
+    plt.show()
+
+
+def random_decode_grid(stats: Stats) -> None:
+    """The same eight random codes, decoded by each model: one row per β."""
+    show_images(torch.cat([s["samples"] for s in stats.values()]), nrow=8,
+                row_labels=[f"β = {b:g}" for b in stats], col_labels=[f"z{i + 1}" for i in range(8)],
+                title=label("decodes of the same random codes z ~ N(0, I)"))
+    plt.show()
+
+
+def kl_panels(stats: Stats) -> None:
+    """The KL per latent dimension of each model side by side, the 0.1-nat line in each: which
+    dimensions each β keeps active (the first panel on a log scale, its KL is so large)."""
+    fig, axes = plt.subplots(1, len(stats), figsize=(11, 2.8))
+    for ax, (beta, s) in zip(axes, stats.items()):
+        plot_kl_per_dimension(s["kl_dims"], ax=ax,
+                              title=label("β = {beta:g}: {active} active", beta=beta, active=s["active"]))
+        ax.axhline(ACTIVE_NATS, color="k", ls="--", lw=0.8)
+        ax.set(xticks=range(0, 20, 5), ylabel=label("nats"))   # every panel: each has its own scale
+    axes[0].set_yscale("log")
+    fig.suptitle(label("KL per latent dimension (dashed: 0.1 nats; active above, inactive below)"))
+    fig.tight_layout()
+    plt.show()
+
+
+def prediction_answers(stats: Stats) -> None:
+    """The answers to the lesson's prediction, read off the measurements."""
+    def lowest(score: Callable[[dict], float]) -> str:
+        return "β = {:g}".format(min(stats, key=lambda b: score(stats[b])))
+
+    print(tr("Answers to the prediction:\n  lowest BCE: {bce}\n  lowest BCE + KL: {bound}\n"
+             "  fewest active dimensions: {active}\n  random decodes the classifier is least sure of: {conf}\n",
+             bce=lowest(lambda s: s["bce"]), bound=lowest(lambda s: s["bce"] + s["kl"]),
+             active=lowest(lambda s: s["active"]), conf=lowest(lambda s: s["conf"])))
+
+
+def redraw_results(plain: torch.Tensor, tries: dict[str, torch.Tensor], change: dict[str, float],
+                   flips: dict[str, float], n_inactive: int, weakest: int, strongest: int,
+                   test_y: torch.Tensor) -> None:
+    """What redrawing dimensions of β = 8's codes does: the average change of a pixel and how
+    often the classifier reads another digit, then the first eight digits each way."""
+    names = {"inactive": tr("all {n} inactive", n=n_inactive),
+             "weakest": tr("active #{d} (least used)", d=weakest),
+             "strongest": tr("active #{d} (most used)", d=strongest)}
+    print(tr("β = 8, first 500 test digits. Redrawn at random:"))
+    print(tr("                             | average change of a pixel | the classifier now reads another digit"))
+    for key, name in names.items():
+        print(tr("{name:>28} | {change:25.4f} | {flip:.0%}", name=name, change=change[key], flip=flips[key]))
+    rows = [label("decode of μ"), label("{n} inactive\nredrawn", n=n_inactive),
+            label("#{d} redrawn\n(least used)", d=weakest), label("#{d} redrawn\n(most used)", d=strongest)]
+    show_images(torch.cat([plain[:8]] + [tries[key][:8] for key in names]), nrow=8, row_labels=rows,
+                col_labels=[str(int(y)) for y in test_y[:8]],
+                title=label("β = 8: which dimensions does the painter use?"))
+    plt.show()

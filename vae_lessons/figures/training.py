@@ -1,0 +1,283 @@
+"""The figures and tables of lesson 05_training (notebooks/05_training.ipynb).
+
+The lesson's cells keep in view what it teaches: the training loop, the step the learner
+writes, the split of the KL, the measurements behind each claim. Here is how the results are
+shown: the photographs taken during training, the tables, the loss curves, the replay widget.
+Printed text goes through `tr`, figure text through `label`; their Chinese is in
+translations/zh/05_training.json.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
+
+from ..i18n import tr
+from ..plotting import label, plot_history, show_images
+from ..widgets import LiveFigure
+
+
+
+class Photo(NamedTuple):
+    """One photograph of the model during training."""
+    repaint: torch.Tensor  # the ten fixed digits, repainted from their cloud centres μ
+    error: float           # the repaint error: BCE per image, on the whole probe
+    grey: float            # the share of grey pixels (0.25 to 0.75) in the probe's repaints
+    step: int              # optimisation steps done when it was taken
+
+
+def shown(name: str, figure: bool = False) -> str:
+    """A photograph's name as the reader sees it. The names stay English keys ("step 20",
+    "epoch 1") so the code reads the same in both editions; the text follows the language
+    ("第 20 步"). figure=True for figure text (`label`: English where no CJK font draws it)."""
+    kind, n = name.split()
+    if figure:
+        return label("step {n}", n=n) if kind == "step" else label("epoch {n}", n=n)
+    return tr("step {n}", n=n) if kind == "step" else tr("epoch {n}", n=n)
+
+
+def moments(names: Sequence[str]) -> str:
+    """One or two photograph names as a phrase: "step 20 and step 50"."""
+    if len(names) == 2:
+        return tr("{a} and {b}", a=shown(names[0]), b=shown(names[1]))
+    return ", ".join(shown(n) for n in names)
+
+
+def per_moment(values: dict[str, float], spec: str) -> str:
+    """"step 0: 544 | step 20: 251 | …": one value per photograph, formatted with `spec`."""
+    return " | ".join(tr("{name}: {value}", name=shown(n), value=format(v, spec)) for n, v in values.items())
+
+
+def columns(text: str) -> int:
+    """How many screen columns `text` takes in a monospaced font (a Chinese character two)."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def cols(text: str, width: int, right: bool = False) -> str:
+    """Pad text to `width` screen columns, so the lesson's tables line up in both editions."""
+    pad = " " * max(0, width - columns(text))
+    return pad + text if right else text + pad
+
+
+@torch.no_grad()
+def photograph(model: torch.nn.Module, probe: torch.Tensor, step: int) -> Photo:
+    """The lesson's photograph of the model after `step` optimisation steps: the repaints of the
+    ten fixed digits (the probe's first ten), the repaint error (BCE per image) and the share of
+    grey pixels (between 0.25 and 0.75: neither ink nor paper) on the whole probe, every digit
+    repainted from its cloud centre μ, so no sampling noise blurs the comparison between moments."""
+    repaint = model.decode(model.encode(probe)[0])
+    error = F.binary_cross_entropy(repaint, probe, reduction="sum").item() / len(probe)
+    grey = ((repaint > 0.25) & (repaint < 0.75)).float().mean().item()
+    return Photo(repaint[:10].cpu(), error, grey, step)
+
+
+def first_epoch(step_log: Sequence[tuple[float, float, int]], seconds: float,
+                test_loss: float) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
+    """From the loop's log of (BCE, KL, images) per step: the BCE and KL per image of every
+    step, and epoch 1's row of the history (means per image over the epoch, as `train`
+    reports its epochs); prints how the first epoch went."""
+    log = torch.tensor(step_log)
+    bce, kl = log[:, 0] / log[:, 2], log[:, 1] / log[:, 2]
+    n = log[:, 2].sum()
+    epoch = {"train_bce": (log[:, 0].sum() / n).item(), "train_kl": (log[:, 1].sum() / n).item()}
+    epoch["train_loss"] = epoch["train_bce"] + epoch["train_kl"]
+    epoch["test_loss"] = test_loss
+    print(tr("epoch 1: {steps} steps in {seconds:.1f} s (measured in this run); loss per image fell from "
+             "{first:.0f} (step 1) to {last:.0f} (step {steps}); test loss after the epoch: {test:.1f}",
+             steps=len(log), seconds=seconds, first=float(bce[0] + kl[0]), last=float(bce[-1] + kl[-1]),
+             test=test_loss))
+    return bce, kl, epoch
+
+
+def join_epochs(epoch_1: dict[str, float], rest: dict[str, list[float]]) -> dict[str, list[float]]:
+    """The whole history, one entry per epoch: epoch 1 (the lesson's own loop), then the epochs
+    `train` ran (its history counts them from 1 again)."""
+    keys = ("train_loss", "train_bce", "train_kl", "test_loss")
+    history = {key: [epoch_1[key]] + rest[key] for key in keys}
+    history["epoch"] = list(range(1, len(history["train_loss"]) + 1))
+    return history
+
+
+def epoch_table(history: dict[str, list[float]], seconds: float, device: torch.device) -> None:
+    """How long the later epochs took, then the history as a table, one row per epoch."""
+    more, per = len(history["epoch"]) - 1, seconds / max(1, len(history["epoch"]) - 1)
+    if more == 1:
+        print(tr("1 more epoch: {seconds:.1f} s, {per:.1f} s per epoch on {device} (measured in this run; "
+                 "it depends on the machine and on what else it is doing)\n", seconds=seconds, per=per, device=device))
+    else:
+        print(tr("{n} more epochs: {seconds:.1f} s, {per:.1f} s per epoch on {device} (measured in this run; "
+                 "it depends on the machine and on what else it is doing)\n",
+                 n=more, seconds=seconds, per=per, device=device))
+    head = [(tr("epoch"), 5), (tr("train loss"), 11), ("BCE", 7), ("KL", 6), (tr("test loss"), 10)]
+    print(" ".join(cols(text, width, right=True) for text, width in head))
+    keys = ("epoch", "train_loss", "train_bce", "train_kl", "test_loss")
+    for e, loss, bce, kl, test in zip(*(history[key] for key in keys)):
+        print(f"{e:5d} {loss:11.1f} {bce:7.1f} {kl:6.1f} {test:10.1f}")
+    print(tr("(train: mean over the epoch's batches; test: after the epoch; all per image)"))
+
+
+def untrained(fixed: torch.Tensor, repaint: torch.Tensor, digit_names: Sequence[str]) -> None:
+    """The ten test digits above the untrained model's repaints of them: grey fog."""
+    show_images(torch.cat([fixed, repaint]), row_labels=[label("test digit"), label("untrained")],
+                col_labels=digit_names, title=label("ten test digits, repainted by an untrained VAE"))
+    plt.show()
+
+
+def step_curves(bce: torch.Tensor, kl: torch.Tensor, photo_steps: Sequence[int]) -> None:
+    """Epoch 1, one point per step: BCE (left axis) and KL (right axis) per image, on a log
+    step axis so the first few dozen steps get room; dotted lines at the photographed steps."""
+    fig, a = plt.subplots(figsize=(6.4, 3.2))
+    steps = torch.arange(1, len(bce) + 1)
+    a.plot(steps, bce, color="tab:blue")
+    a.set(xscale="log", title=label("epoch 1, one point per step"), xlabel=label("optimisation step (log scale)"))
+    ticks = [1] + [s for s in photo_steps if s < len(bce)] + [len(bce)]
+    a.set_xticks(ticks, [str(t) for t in ticks])
+    a.minorticks_off()
+    a.set_ylabel(label("BCE per image"), color="tab:blue")
+    a2 = a.twinx()
+    a2.plot(steps, kl, color="tab:red")
+    a2.set_ylabel(label("KL per image"), color="tab:red")
+    for s in photo_steps:
+        if s <= len(bce):
+            a.axvline(s, color="gray", lw=0.8, ls=":")
+    fig.tight_layout()
+    plt.show()
+
+
+def epoch_curves(history: dict[str, list[float]]) -> None:
+    """The package's `plot_history`, one point per epoch, its legend moved between the
+    falling BCE and the rising KL, and every y axis labelled (a class reads the axes first)."""
+    fig = plot_history(history)
+    loss, bce, kl = fig.axes
+    bce.get_legend().set_loc("center right")
+    loss.set_ylabel(label("loss per image"))
+    bce.set_ylabel(label("BCE per image"), color="tab:blue")
+    kl.set_ylabel(label("KL per image"), color="tab:red")
+    fig.tight_layout()
+    plt.show()
+
+
+def kl_line(kl: torch.Tensor, at_50: float, history: dict[str, list[float]]) -> None:
+    """The KL per image at the moments the lesson's claims compare."""
+    peak = int(kl[:50].argmax()) + 1
+    print(tr("KL per image: step 1: {first:.1f} | highest of the first 50 steps: {top:.1f} (step {peak}) | "
+             "step 50: {at_50:.1f} | mean over epoch 1: {epoch_1:.1f} | mean over epoch {epochs}: {last:.1f}",
+             first=float(kl[0]), top=float(kl[peak - 1]), peak=peak, at_50=float(at_50),
+             epoch_1=history["train_kl"][0], epochs=len(history["epoch"]), last=history["train_kl"][-1]))
+
+
+def kl_split_table(parts: torch.Tensor, top: int, epoch_1: torch.Tensor, final: torch.Tensor,
+                   epochs: int, digits: int) -> None:
+    """The KL split (shift, spread, width, total; mean σ) at step 1, at the peak, at the last
+    logged step, and at the ends of epoch 1 and of training: which part makes the spike."""
+    rows = {shown("step 1"): parts[0], tr("step {n} (peak)", n=top + 1): parts[top],
+            shown(f"step {len(parts)}"): parts[-1], tr("end of epoch {n}", n=1): epoch_1,
+            tr("end of epoch {n}", n=epochs): final}
+    head = [(tr("shift"), 6), (tr("spread"), 7), (tr("width"), 6), (tr("total"), 6)]
+    print(cols(tr("KL per digit ({n})", n=digits), 20) + "".join(" " + cols(t, w, right=True) for t, w in head)
+          + "   " + tr("mean σ"))
+    for name, (shift, spread, width, sigma) in rows.items():
+        print(f"{cols(name, 20)} {shift:6.1f} {spread:7.1f} {width:6.1f} {shift + spread + width:6.1f}   {sigma:6.2f}")
+
+
+def snapshot_grid(fixed: torch.Tensor, snapshots: dict[str, Photo], digit_names: Sequence[str]) -> None:
+    """One row per photograph, the same ten test digits in every column; the repaint error
+    of that moment in brackets."""
+    rows = torch.cat([fixed.cpu()] + [photo.repaint for photo in snapshots.values()])
+    row_labels = [label("test digit")] + [f"{shown(n, figure=True)} ({photo.error:.0f})" for n, photo in snapshots.items()]
+    show_images(rows, nrow=10, col_labels=digit_names, row_labels=row_labels,
+                title=label("repaints of ten test digits as training goes"))
+    plt.show()
+
+
+def replay(snapshots: dict[str, Photo], fixed: torch.Tensor,
+           digit_names: Sequence[str]) -> tuple[LiveFigure, W.VBox]:
+    """The replay widget: a slider (and ▶) over the photographs; the repaint error curve with
+    the moment shown in red, and that moment's repaints of five test digits. Returns the
+    LiveFigure (for its static snapshot) and the panel to display."""
+    names = list(snapshots)
+
+    def draw(fig: Figure, moment: str) -> str:
+        curve, digits = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.45]})
+        photo = snapshots[moment]
+        curve.plot([snapshots[n].step for n in names], [snapshots[n].error for n in names], "o-", color="tab:blue")
+        curve.plot(photo.step, photo.error, "o", ms=12, color="tab:red")
+        curve.set_xscale("symlog", linthresh=10, linscale=0.5)
+        curve.set_xticks([0, 10, 100, 1000], ["0", "10", "100", "1000"], minor=False)
+        curve.xaxis.set_minor_locator(NullLocator())
+        curve.set(xlabel=label("optimisation steps (log scale)"), ylabel=label("repaint error"), xlim=(0, None))
+        show_images(torch.cat([fixed[:5].cpu(), photo.repaint[:5]]), nrow=5, ax=digits,
+                    row_labels=[label("test digit"), shown(moment, figure=True)], col_labels=digit_names[:5])
+        return label("after {steps} steps, repaint error {error:.0f}", steps=photo.step, error=photo.error)
+
+    moment = W.SelectionSlider(options=[(shown(n), n) for n in names], value=names[-1], description=tr("photo"))
+    play = W.Play(min=0, max=len(names) - 1, value=len(names) - 1, interval=700)
+    W.jslink((play, "value"), (moment, "index"))
+    live = LiveFigure(draw, {"moment": moment}, figsize=(8.4, 2.7))
+    return live, W.VBox([play, live.widget])
+
+
+def gap_table(during: float, on_train: float, table_test: float, on_test: float, again: float,
+              chance: float, history: dict[str, list[float]]) -> None:
+    """The train-test gap of the last epoch, split exactly into timing, images and chance, and
+    what the images part says. The losses are rounded to 2 decimals first, so the printed parts
+    add up exactly to the printed gap."""
+    during, on_train, table_test, on_test, again = (round(v, 2)
+                                                    for v in (during, on_train, table_test, on_test, again))
+    rows = [(tr("last epoch, mean over its batches (the table's 'train loss'):"), during),
+            (tr("final model on the training images:"), on_train),
+            (tr("final model on the test images (the table's 'test loss'):"), table_test),
+            (tr("final model on the test images, scored again (new ε):"), on_test)]
+    width = max(columns(text) for text, _ in rows) + 1
+    lines = [f"{cols(text, width)}{value:7.2f}" for text, value in rows]
+    lines[-1] += "  " + tr("(and again: {again:.2f})", again=again) + "\n"
+    print("\n".join(lines))
+    print(tr("gap in the table, epoch {epochs}: {during:.2f} − {test:.2f} = {gap:+.2f}, made of",
+             epochs=len(history["epoch"]), during=during, test=table_test, gap=round(during - table_test, 2)))
+    parts = [(during - on_train, tr("timing: the epoch's batches vs the final model, on the same training images")),
+             (on_train - on_test, tr("images: training images vs test images, same model, same scoring")),
+             (on_test - table_test, tr("chance: the test set scored twice by the same model"))]
+    for value, text in parts:
+        print(f"  {round(value, 2):+.2f}  {text}")
+    print(tr("gap in the table, epoch 1: {gap:+.1f}", gap=history["train_loss"][0] - history["test_loss"][0]))
+    easier = on_train - on_test
+    if easier > max(0.3, 3 * chance):  # more than chance alone could plausibly do
+        verdict = tr("the test images score {v:.2f} lower, more than 3 times what chance moved the test loss "
+                     "({chance:.2f}): they ARE a little easier for this model.", v=easier, chance=chance)
+    elif easier < -max(0.3, 3 * chance):
+        verdict = tr("the training images score {v:.2f} lower, more than 3 times what chance moved the test loss "
+                     "({chance:.2f}): the model knows them a little better.", v=-easier, chance=chance)
+    else:
+        verdict = tr("they differ by {v:.2f}, within 3 times what chance moved the test loss ({chance:.2f}): "
+                     "this run cannot tell which set is easier.", v=abs(easier), chance=chance)
+    print(tr("Same model, training images vs test images: {verdict}", verdict=verdict))
+
+
+def honest_table(meta: dict, theirs: float, epochs: int, yours_stored: float, yours_now: float) -> None:
+    """Your model next to the bundled one: epochs, stored and re-measured test loss, and the
+    bundled model's settings beside yours."""
+    print(cols(tr("model"), 24) + " " + cols(tr("epochs"), 6, True) + " "
+          + cols(tr("test loss (stored)"), 19, True) + " " + cols(tr("(measured now)"), 15, True))
+    print(f"{cols(tr('yours (this lesson)'), 24)} {epochs:6d} {yours_stored:19.1f} {yours_now:15.1f}")
+    print(f"{cols(tr('bundled {name}', name='mnist-vae-20'), 24)} {meta['epochs']:6d} {meta['test_loss']:19.1f} {theirs:15.1f}")
+    schedule = meta.get("lr_schedule", "constant")
+    how = tr(": it falls towards 0 along half a cosine over the epochs") if schedule == "cosine" else ""
+    print(tr("bundled model's settings: learning rate {lr:g} ({schedule}{how}), batches of {batch}, beta {beta:g}; "
+             "yours: 0.001 (constant), 128, 1", lr=meta["lr"], schedule=schedule, how=how,
+             batch=meta["batch_size"], beta=meta["beta"]))
+
+
+def yours_and_bundled(fixed: torch.Tensor, yours: torch.Tensor, bundled: torch.Tensor,
+                      digit_names: Sequence[str], epochs: int, bundled_epochs: int) -> None:
+    """The ten test digits, repainted from μ by your model and by the bundled one."""
+    show_images(torch.cat([fixed, yours, bundled]), col_labels=digit_names,
+                row_labels=[label("test digit"), label("yours ({epochs} ep.)", epochs=epochs),
+                            label("bundled ({epochs} ep.)", epochs=bundled_epochs)],
+                title=label("repainted from μ: yours and the bundled model"))
+    plt.show()
