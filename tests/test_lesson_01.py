@@ -194,15 +194,33 @@ def test_the_tables_have_one_row_per_size(capsys):
     pca_read = {k: 0.3 + k / 100 for k in SIZES}
     ae_read = {k: 0.5 + k / 100 for k in SIZES}
     figures.read_table(500, 0.99, pca_read, ae_read)
-    pca_jump = {k: 0.06 + k / 1000 for k in SIZES}
-    ae_jump = {k: 0.07 + k / 1000 for k in SIZES}
-    figures.jump_table(500, 0.129, pca_jump, ae_jump)
+    pca_sharp = {k: (0.9 - k / 1000, 0.05 - k / 10000) for k in SIZES}
+    ae_sharp = {k: (0.8 - k / 1000, 0.03 - k / 10000) for k in SIZES}
+    figures.sharpness_table(500, (0.516, 0.0), pca_sharp, ae_sharp)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "read right by the classifier, of 500 test digits (the originals: 99%)"
-    assert out[1] == out[8] == " k     PCA   autoencoder"
+    assert out[1] == " k     PCA   autoencoder"
     assert out[2].split() == ["2", "32%", "52%"] and out[6].split() == ["50", "80%", "100%"]
-    assert out[7] == "jumpiness of the 500 originals: 0.129"
-    assert out[9].split() == ["2", "0.062", "0.072"] and out[13].split() == ["50", "0.110", "0.120"]
+    assert out[7].startswith("sharpness of 500 test digits: grey share")
+    assert out[8] == "originals: grey share 0.52, background 0.000"
+    assert out[9].split() == ["k", "grey", "share:", "PCA", "autoencoder", "background:", "PCA", "autoencoder"]
+    assert out[10].split() == ["2", "0.90", "0.80", "0.050", "0.030"]
+    assert out[14].split() == ["50", "0.85", "0.75", "0.045", "0.025"]
+
+
+@pytest.mark.parametrize("draw", ["test_digits", "pca_directions"])
+def test_the_two_strips_draw_digits_at_three_times_their_size_with_12_pt_labels(draw):
+    """Cells 3 and 7: strips a class reads on a projector (the lessons' figures are 80 dpi)."""
+    if draw == "test_digits":
+        fig = figures.test_digits(torch.rand(8, 784), [7, 2, 1, 0, 4, 1, 4, 9])
+    else:
+        fig = figures.pca_directions(torch.rand(784), torch.linalg.qr(torch.randn(784, 7))[0])
+    ax = fig.axes[0]
+    box, (x0, x1), (y0, y1) = ax.get_window_extent(), ax.get_xlim(), ax.get_ylim()
+    assert min(box.width / abs(x1 - x0), box.height / abs(y1 - y0)) >= 2.9
+    assert all(t.get_fontsize() >= 12 for t in ax.get_xticklabels() + ax.get_yticklabels())
+    assert ax.title.get_fontsize() >= 12 and len(ax.get_xticklabels()) == 8
+    matplotlib.pyplot.close(fig)
 
 
 def test_the_returns_table_gives_each_step_per_extra_number(capsys):

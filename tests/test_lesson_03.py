@@ -253,3 +253,44 @@ def test_the_settings_table_says_each_setting_in_the_lessons_language(capsys):
     out = lines(capsys)
     assert out[1].startswith("learned σ") and "0.0168" in out[1] and "97% of 300" in out[1]
     assert out[3].startswith("学到的 σ") and "300 幅中读作 7 的：97%" in out[3]
+
+
+def test_the_seven_row_shows_each_difference_on_one_symmetric_diverging_scale(capsys):
+    """Section 5: under each painting, painting − decode of μ, white at 0, with a labelled colour
+    bar, and every digit at 2x its native size or more."""
+    g = torch.Generator().manual_seed(0)
+    seven, centre = torch.rand(1, 784, generator=g), torch.rand(1, 784, generator=g)
+    paintings = (centre + 0.3 * torch.randn(8, 784, generator=g)).clamp(0, 1)
+    plt.close("all")
+    fig = figures.seven_row(seven, centre, paintings)
+    top, bottom, bar = fig.axes
+    image = bottom.images[0]
+    low, high = image.get_clim()
+    assert low == -high and high >= (paintings - centre).abs().max().item()
+    assert image.get_cmap().name.startswith("RdBu")
+    assert bar.get_ylabel() == "brightness\nchange"
+    shown = torch.as_tensor(image.get_array().filled(float("nan")))
+    assert torch.isnan(shown[:, :62]).all()  # nothing under the input and μ
+    assert torch.allclose(shown[:, 62:90], (paintings[0] - centre[0]).reshape(28, 28))
+    for ax in (top, bottom):
+        box, (x0, x1), (y0, y1) = ax.get_window_extent(), ax.get_xlim(), ax.get_ylim()
+        assert min(box.width / abs(x1 - x0), box.height / abs(y1 - y0)) >= 2
+    plt.close("all")
+
+
+def test_difference_sizes_measures_how_much_and_where_the_paintings_move(capsys):
+    centre = torch.zeros(1, 784)
+    centre[0, :100] = 0.5                     # 100 edge pixels (grey)
+    centre[0, 100:200] = 1.0                  # 100 stroke pixels (white)
+    paintings = centre.repeat(2, 1)
+    paintings[:, :10] += 0.3                  # each painting moves 10 edge pixels by 0.3 ...
+    paintings[:, 300] = 0.1                   # ... and one background pixel by 0.1
+    sizes = figures.difference_sizes(centre, paintings)
+    assert sizes["largest"] == pytest.approx(0.3)
+    assert sizes["mean"] == pytest.approx(3.1 / 784)
+    assert sizes["small"] == pytest.approx(773 / 784)
+    assert sizes["edge_pixels"] == pytest.approx(100 / 784)
+    assert sizes["edge_share"] == pytest.approx(3 / 3.1)
+    out = lines(capsys)
+    assert out[0].startswith("difference from the decode of μ: 0.004 per pixel on average, at most 0.30")
+    assert "are 13% of the picture and carry 97% of the difference" in out[1]

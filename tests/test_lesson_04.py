@@ -19,6 +19,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from vae_lessons.checkpoints import WEIGHTS_DIR
 from vae_lessons.exercises import exercises, verdict
 from vae_lessons.figures import kl_divergence as figures
 from vae_lessons.i18n import set_language
@@ -114,6 +115,19 @@ def test_the_beta_models_ship_and_are_what_their_names_say(beta):
     assert isinstance(model, VAE) and model.latent_dim == 20 and not model.training
     assert model.meta["beta"] == beta and model.meta["train_images"] == 60000
     assert all(p.dtype == torch.float32 for p in model.parameters())  # float16 on disk, float32 here
+
+
+def test_the_beta_sweep_is_controlled_beta_is_the_one_difference(pretrained):
+    """β = 0 and β = 8 were trained with β = 1's recipe, so the lesson compares like with like."""
+    for beta in (0, 8):
+        meta = load_pretrained(f"mnist-vae-20-beta{beta}").meta
+        for key in figures.RECIPE:
+            assert meta.get(key, figures.TRAIN_DEFAULTS.get(key)) == \
+                pretrained.meta.get(key, figures.TRAIN_DEFAULTS.get(key)), key
+
+
+def test_the_bundled_weights_stay_under_7_mb():
+    assert sum(p.stat().st_size for p in WEIGHTS_DIR.glob("*.pt")) < 7_000_000
 
 
 def test_the_blur_measure_is_not_fooled_by_an_empty_picture():
@@ -237,3 +251,58 @@ def test_every_kl_panel_labels_its_own_axis(monkeypatch):
     assert len(axes) == 3 and all(ax.get_ylabel() == "nats" and ax.get_xlabel() for ax in axes)
     assert axes[0].get_yscale() == "log"
     plt.close("all")
+
+
+def test_float16_weights_give_the_float32_model_s_outputs(mnist_test, pretrained):
+    """β = 0 and β = 8 ship as float16 (half the size). Rounding the float32 β = 1 model's
+    weights the same way moves its reconstructions by at most 0.002 of a pixel's range and its
+    loss (BCE of the decode of μ, plus KL) by under 0.001 nats on the 10,000 test digits; the
+    test allows 0.005 and 0.01."""
+    x = mnist_test[0]
+    rounded = VAE(latent_dim=20)
+    rounded.load_state_dict({k: v.half().float() for k, v in pretrained.state_dict().items()})
+    rounded.eval()
+
+    def measure(model):
+        with torch.no_grad():
+            mu, logvar = model.encode(x)
+            x_hat = model.decode(mu)
+            bce = torch.nn.functional.binary_cross_entropy(x_hat, x, reduction="sum") / len(x)
+        return x_hat, kl_divergence(mu, logvar).item() / len(x), bce.item()
+
+    (full, kl32, bce32), (half, kl16, bce16) = measure(pretrained), measure(rounded)
+    assert (full - half).abs().max() < 0.005
+    assert abs(kl16 - kl32) < 1e-3 * kl32 and abs((bce16 + kl16) - (bce32 + kl32)) < 0.01
+
+
+def test_the_memory_maps_share_one_scale_and_count_the_circle(monkeypatch, capsys):
+    """Where the memories sit: one column per β, the top row on one shared scale, the bottom
+    row zoomed to the circle; the printed shares are the memories inside radius 2."""
+    far, near = torch.zeros(100, 20), torch.zeros(100, 20)
+    far[:, 3], near[:, 5] = 6.0, 0.5
+    far[:50, 3] = 1.0                                       # half of β = 0's memories inside
+    kl_far, kl_near = torch.zeros(20), torch.zeros(20)
+    kl_far[[3, 7]], kl_near[[5, 0]] = torch.tensor([2.0, 1.0]), torch.tensor([2.0, 1.0])   # the two most used
+    stats = {0.0: {"mu": far, "kl_dims": kl_far}, 1.0: {"mu": near, "kl_dims": kl_near}}
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    inside = figures.memory_maps(stats, torch.arange(100) % 10, points=100)
+    assert inside == {0.0: 0.5, 1.0: 1.0}
+    assert "β = 0: 50.0%, β = 1: 100.0%" in capsys.readouterr().out
+    axes = [ax for ax in shown[0].axes if ax.get_label() != "<colorbar>"]
+    top, bottom = axes[:2], axes[2:]
+    assert top[0].get_xlim() == top[1].get_xlim() and bottom[0].get_xlim() == (-4, 4)
+    assert all(ax.patches and ax.get_xlabel().startswith("z[") for ax in axes)   # the circle; named axes
+
+
+def test_snapshot_captions_read_naturally_in_both_languages():
+    """μ and σ as the live widget names them; a worded option after a colon, not "= "."""
+    import ipywidgets as W
+    from vae_lessons.widgets import LiveFigure
+
+    controls = {"mu": W.FloatSlider(value=1.0, description="μ"),
+                "moment": W.SelectionSlider(options=[("step 20", "a"), ("epoch 1", "b")], description="photo"),
+                "k": W.SelectionSlider(options=[2, 20], value=2, description="k")}
+    live = LiveFigure(lambda fig, **_: None, controls)
+    assert [live._setting(n, v) for n, v in (("mu", 0.0), ("moment", "a"), ("k", 20))] == \
+        ["μ = 0", "photo: step 20", "k = 20"]

@@ -52,6 +52,22 @@ def right_by_hand(model, optimizer, x, beta=1.0):
     return bce.item(), kl.item()
 
 
+def right_with_a_logging_pass(model, optimizer, x, beta=1.0):
+    """Also right: one more forward pass before the step (to log the loss, say). It draws its
+    own ε, so a check that compared random-number sequences would reject it."""
+    with torch.no_grad():
+        model(x)
+    return right(model, optimizer, x, beta)
+
+
+def right_then_logs(model, optimizer, x, beta=1.0):
+    """Also right: a forward pass after the step, and a random number drawn for nothing."""
+    out = right(model, optimizer, x, beta)
+    with torch.no_grad():
+        model(x), torch.randn(3)
+    return out
+
+
 def no_zero_grad(model, optimizer, x, beta=1.0):
     recon, mu, logvar = model(x)
     bce, kl = vae_loss_parts(recon, x, mu, logvar)
@@ -131,7 +147,7 @@ def not_written(model, optimizer, x, beta=1.0):
     ...  # your code here
 
 
-@pytest.mark.parametrize("step", [right, right_by_hand, train_step])
+@pytest.mark.parametrize("step", [right, right_by_hand, right_with_a_logging_pass, right_then_logs, train_step])
 def test_the_check_accepts_a_right_step_and_the_lesson_trains_with_it(step, capsys):
     assert verdict("my_step", step)
     assert check_exercise("my_step", step) is step
@@ -154,6 +170,26 @@ def test_the_check_names_each_slip_and_the_lesson_falls_back(step, named, capsys
     assert not verdict("my_step", step)
     assert named in capsys.readouterr().out
     assert check_exercise("my_step", step) is train_step
+
+
+def test_the_check_names_a_slip_even_with_a_logging_pass(capsys):
+    """The extra forward pass must not hide a real slip either: no zero_grad() is still named."""
+    def logging_no_zero_grad(model, optimizer, x, beta=1.0):
+        with torch.no_grad():
+            model(x)
+        return no_zero_grad(model, optimizer, x, beta)
+
+    assert not verdict("my_step", logging_no_zero_grad)
+    assert "zero_grad() at the start" in capsys.readouterr().out
+
+
+def test_the_check_does_not_move_the_lessons_random_numbers():
+    """Checking a step (which draws ε) leaves the lesson's random-number sequence where it was."""
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    check_exercise("my_step", right_with_a_logging_pass)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_the_check_leaves_the_weights_of_its_trials_alone_between_functions():
@@ -247,37 +283,64 @@ def test_columns_count_a_chinese_character_as_two():
     assert figures.cols("ab", 4, right=True) == "  ab"
 
 
+RESCORED = torch.tensor([100.02, 99.95, 100.04, 99.98])   # the test loss scored again, new ε each time
+
+
+def resampled(spread: float, centre: float = 0.0) -> torch.Tensor:
+    """Train-minus-test differences over resampled sets, with the given standard deviation."""
+    d = torch.randn(200, generator=torch.Generator().manual_seed(2))
+    return centre + spread * (d - d.mean()) / d.std()
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_gap_table_lines_up_and_its_parts_add_up(lang, capsys):
     set_language(lang)
     g = torch.Generator().manual_seed(5)
-    during, on_train, table_test, on_test, again = (round(100 + 5 * torch.rand(1, generator=g).item(), 2)
-                                                    for _ in range(5))
-    figures.gap_table(during, on_train, table_test, on_test, again, chance=0.2, history=history(3))
+    during, on_train, table_test, on_test = (round(100 + 5 * torch.rand(1, generator=g).item(), 2) for _ in range(4))
+    figures.gap_table(during, on_train, table_test, on_test, RESCORED, resampled(0.3), history=history(3))
     lines = capsys.readouterr().out.splitlines()
     value_columns = {figures.columns(line[:line.index(f"{v:.2f}")])
                      for line, v in zip(lines, (during, on_train, table_test, on_test))}
     assert len(value_columns) == 1  # the four numbers start in one column
     parts = [float(line.split()[0]) for line in lines if re.match(r"^  [+-]\d", line)]
     assert len(parts) == 3 and sum(parts) == pytest.approx(round(during - table_test, 2), abs=1e-9)
+    spreads = [line for line in lines if " ± " in line and line.startswith("  ")]
+    assert len(spreads) == 2 and len({figures.columns(line[:line.index("±")]) for line in spreads}) == 1
+    assert f"{RESCORED.mean().item():.2f} ± {RESCORED.std().item():.2f}" in spreads[0]
+    assert "± 0.30" in spreads[1]
 
 
 def test_the_gap_table_rounds_unrounded_losses_so_its_parts_add_up(capsys):
     """The lesson hands over the losses as measured; the printed parts must still add up."""
     g = torch.Generator().manual_seed(7)
-    losses = [100 + 5 * torch.rand(1, generator=g).item() for _ in range(5)]
-    figures.gap_table(*losses, chance=0.2, history=history(3))
+    losses = [100 + 5 * torch.rand(1, generator=g).item() for _ in range(4)]
+    figures.gap_table(*losses, RESCORED, resampled(0.3), history=history(3))
     out = capsys.readouterr().out
     gap = float(re.search(r"= ([+-]\d+\.\d\d), made of", out).group(1))
     parts = [float(line.split()[0]) for line in out.splitlines() if re.match(r"^  [+-]\d", line)]
     assert sum(parts) == pytest.approx(gap, abs=1e-9)
 
 
-@pytest.mark.parametrize("easier, says", [(1.0, "ARE a little easier"), (-1.0, "knows them"),
-                                          (0.1, "cannot tell")])
+@pytest.mark.parametrize("easier, says", [(1.0, "a little easier"), (-1.0, "knows them"),
+                                          (0.6, "does not show"), (-0.6, "does not show")])
 def test_the_gap_verdict_weighs_the_images_part_against_chance(easier, says, capsys):
-    figures.gap_table(110.0, 100.0 + easier, 99.9, 100.0, 100.05, chance=0.1, history=history(2))
+    """0.6 against a chance spread of 0.3 is 2 standard deviations: not enough to call."""
+    figures.gap_table(110.0, 100.0 + easier, 99.9, 100.0, RESCORED, resampled(0.3, easier), history=history(2))
     assert says in capsys.readouterr().out
+
+
+def test_per_image_losses_average_to_the_test_loss():
+    """The per-image losses the gap is measured with are `evaluate`'s, image by image."""
+    from vae_lessons.models import VAE
+    from vae_lessons.training import evaluate
+
+    torch.manual_seed(0)
+    model, x = VAE(hidden_dim=32, latent_dim=4), torch.rand(300, 784)
+    torch.manual_seed(1)
+    losses = figures.per_image_loss(model, x, batch_size=100)
+    torch.manual_seed(1)
+    assert losses.shape == (300,) and losses.device.type == "cpu"
+    assert losses.mean().item() == pytest.approx(evaluate(model, x, batch_size=100), rel=1e-5)
 
 
 def test_the_kl_split_table_shows_five_moments_with_their_totals(capsys):

@@ -1,6 +1,6 @@
 """Lesson 06: the slerp exercise (vae_lessons/exercises/latent_sampling.py) as a learner meets it,
 and the lesson's measurements, tables, widget controls and lab snapshots
-(vae_lessons/figures/latent_sampling.py).
+(vae_lessons/figures/latent_sampling.py and latent_sampling_lab.py), and the lab's meter.
 
 tests/test_exercises.py checks every exercise generically (reference, named mistakes, empty
 answer); here: the lesson's own Solution passes, a slerp without a guard for a = b does not,
@@ -220,7 +220,7 @@ def test_traversal_change_is_the_mean_pixel_change_from_minus_3_to_plus_3():
     assert torch.allclose(change, 6 * weight.abs().mean(1), atol=1e-6)
 
 
-def test_draws_table_measures_the_distance_to_the_nearest_code_and_asks_the_referee(capsys):
+def test_draws_table_measures_the_distance_to_the_nearest_code_and_asks_the_judge(capsys):
     ref = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
     draws = {"prior": ref + torch.tensor([0.0, 3.0]), "fitted": ref + torch.tensor([0.0, 2.0]), "posterior": ref}
     judge = lambda images: (images.abs().sum(1) / 100, images.argmax(1))  # "confidence" grows with |z|
@@ -231,14 +231,36 @@ def test_draws_table_measures_the_distance_to_the_nearest_code_and_asks_the_refe
     assert "prior N(0, I)" in out and "3.00 (median)" in out
 
 
-def test_shrink_table_prints_one_row_per_scale_and_what_the_centre_is_read_as(capsys):
-    figures.shrink_table({1: 0.98, 0.25: 0.65, 0: 0.87}, {1: 0.976, 0.25: 0.448, 0: 0.08}, 500, centre=8)
+def test_shrink_table_scores_each_scale_and_says_what_decode_0_is_read_as(capsys):
+    digits = torch.tensor([7, 2, 8, 1])
+    crisp, blur = torch.zeros(4, 784), torch.full((4, 784), 0.5)  # no mid-grey pixel; all of them
+    said = {1: digits, 0.25: torch.tensor([7, 2, 3, 3]), 0: torch.full((4,), 8)}
+    shrunk = {1: crisp, 0.25: crisp + 0.01, 0: blur}
+    sure = {1: 0.98, 0.25: 0.65, 0: 0.87}
+    def judge(images):
+        s = next(s for s, x in shrunk.items() if x is images)
+        return torch.full((4,), sure[s]), said[s]
+
+    scored = figures.shrink_table(shrunk, judge, digits)
+    assert scored[1] == pytest.approx(dict(conf=0.98, kept=1.0, grey=0.0))
+    assert scored[0.25]["kept"] == 0.5 and scored[0] == pytest.approx(dict(conf=0.87, kept=0.25, grey=1.0))
+    assert scored["centre"] == pytest.approx(dict(digit=8, conf=0.87))
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("decode(s·μ) of 500 test digits")
-    assert out[2:5] == ["  1    |       0.98 |           98%", "  0.25 |       0.65 |           45%",
-                        "  0    |       0.87 |            8%"]
+    assert out[0].startswith("decode(s·μ) of 4 test digits")
+    assert out[2:5] == ["  1    |       0.98 |          100% |     0.0%", "  0.25 |       0.65 |           50% |     0.0%",
+                        "  0    |       0.87 |           25% |   100.0%"]
     assert len(out[1]) == len(out[2])  # the header stands over its columns
-    assert out[5].endswith("the referee reads it as 8)")
+    assert out[5].endswith("the judge reads it as 8, with confidence 0.87)")
+
+
+def test_shrink_rows_show_one_digit_per_row_and_decode_0_last(shown):
+    shrunk = {s: torch.full((6, 784), s) for s in (1, 0.5, 0)}
+    figures.shrink_rows(shrunk, torch.tensor([7, 2, 1, 0, 4, 1]))
+    ax = shown[0].axes[0]
+    assert [x.get_text() for x in ax.get_xticklabels()] == ["s = 1", "s = 0.5", "s = 0"]
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["#0 (a 7)", "#1 (a 2)", "#2 (a 1)", "#3 (a 0)", "#4 (a 4)"]
+    pixels = ax.images[0].get_array()
+    assert pixels[2 + 14, 2 + 14] == 1 and pixels[2 + 14, 2 + 60 + 14] == 0  # row 1: s = 1 first, s = 0 last
 
 
 def test_pushed_scores_count_mid_grey_pixels_and_kept_labels(capsys):
@@ -268,7 +290,7 @@ def test_the_morph_grid_and_table_say_what_they_show(shown, capsys):
     sure_on = figures.morph_table(t, codes, pictures, judge)
     assert set(sure_on) == {"line", "arc"}
     out = capsys.readouterr().out.splitlines()
-    assert out[1].startswith("‖z‖ on line") and out[3].startswith("referee, line")
+    assert out[1].startswith("‖z‖ on line") and out[3].startswith("judge, line")
     assert out[1].split()[3:] == [f"{v:.1f}" for v in codes["line"].norm(dim=1).tolist()]
 
 
@@ -316,6 +338,33 @@ def test_the_lab_film_keeps_what_the_lab_showed_and_its_meter(pretrained, mnist_
     assert "  你的 7，预处理后 → 7 (1.00)" in capsys.readouterr().out  # no space inside a Chinese caption
 
 
+def test_the_lab_picture_shows_its_digits_meter_and_twenty_sliders(pretrained, mnist_test, shown):
+    lab = LatentExplorer(pretrained, mnist_test[0][:50], mnist_test[1][:50], dimension_labels={3: "slant"})
+    lab.encode_digit(0)
+    lab.set_z(torch.full((20,), 2.0))  # ‖z‖ = 8.9: beyond the shell
+    figures.lab_picture(lab, "the title")
+    fig = shown[0]
+    assert fig._suptitle.get_text() == "the title"
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert sum(t.startswith("z[") for t in texts) == 20 and "+2.00" in texts
+    assert any(t.endswith(" slant") for t in texts)
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["test #0 (a 7)", "live decode"]
+    meter = fig.axes[2]
+    assert meter.get_xlim() == pytest.approx((0, 2 * lab.high))
+    assert meter.lines[0].get_xdata()[0] == pytest.approx(lab.z.norm().item())  # the marker at ‖z‖
+    assert "outside" in meter.texts[0].get_text() and "8.94" in meter.texts[0].get_text()
+
+
+def test_the_meter_draws_its_scale_with_the_shell_and_a_marker(pretrained):
+    lab = LatentExplorer(pretrained)
+    lab.set_z(torch.full((20,), 1.0))  # ‖z‖ = 4.47
+    top = 2 * lab.high
+    assert f"left:{100 * lab.low / top:.1f}%" in lab.meter.value  # the shell's band
+    assert f"left:{100 * 20 ** 0.5 / top:.1f}%" in lab.meter.value  # the marker
+    lab.set_z(torch.full((20,), 3.0))  # ‖z‖ = 13.4, beyond the scale: the marker stops at its end
+    assert "left:100.0%" in lab.meter.value
+
+
 def test_the_2d_map_names_every_digit_and_draws_the_priors_circles(shown):
     dots = torch.randn(300, 2)
     digits = torch.arange(300) % 10
@@ -332,13 +381,16 @@ def test_the_2d_map_names_every_digit_and_draws_the_priors_circles(shown):
 
 def test_the_lab_uses_the_measured_labels_and_has_a_static_picture_and_a_pad():
     """The lab's slider labels are the ones the traversal table measured (not typed in), the 2-D
-    pad is there, and the cell that drives the lab from Python leaves a plain PNG for GitHub."""
+    pad is there, and the lab's picture and the cell that drives the lab from Python leave plain
+    PNGs for GitHub."""
     nb = nbformat.read(LESSON, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     lab = next(c.source for c in code if "LatentExplorer(" in c.source)
     assert "dimension_labels=dimension_labels" in lab
     assert any("dimension_labels = figures.seen_doing(" in c.source for c in code)
     assert any("LatentPad(" in c.source for c in code)
+    picture = next(c for c in code if "figures.lab_picture(lab" in c.source)
+    assert any("image/png" in out.get("data", {}) for out in picture.outputs), "run scripts/run_notebooks.py 06"
     strip = next(c for c in code if "lab.draw(" in c.source)
     assert "lab.back_button.click()" in strip.source and "lab.sliders[top].value" in strip.source
     assert any("image/png" in out.get("data", {}) for out in strip.outputs), "run scripts/run_notebooks.py 06"

@@ -19,7 +19,7 @@ PACKAGE = Path(vae_lessons.__file__).parent
 FOUNDATIONS = {"data", "models", "losses", "i18n"}
 TEACHING = FOUNDATIONS | {"training", "diffusion"}
 SUPPORT = {"plotting", "widgets", "drawing", "lesson", "exercises", "figures", "checkpoints",
-           "pretrained", "web", "lab_server", "__main__"}
+           "pretrained", "web", "lab_server", "sd_vae", "__main__"}
 
 
 def modules() -> dict[str, list[Path]]:

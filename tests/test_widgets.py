@@ -231,9 +231,9 @@ def test_widget_updates_run_on_one_thread_and_leave_the_learners_setting(explore
 
 
 def test_snapshot_titles_show_what_the_live_widget_shows():
-    """Captions use the controls' descriptions and option labels ("μ = 0.5", "moment = epoch 5"),
+    """Captions use the controls' descriptions and option labels ("μ = 0.5", "moment: epoch 5"),
     not the Python names, so each edition reads its own language."""
     live = LiveFigure(lambda fig, mu, moment: fig.add_subplot().plot([0, mu]),
                       {"mu": W.FloatSlider(value=0.0, description="μ"),
                        "moment": W.Dropdown(options=[("epoch 1", 1), ("epoch 5", 5)], value=1)})
-    assert live._setting("mu", 0.5) == "μ = 0.5" and live._setting("moment", 5) == "moment = epoch 5"
+    assert live._setting("mu", 0.5) == "μ = 0.5" and live._setting("moment", 5) == "moment: epoch 5"

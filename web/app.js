@@ -176,12 +176,26 @@
   if (i18n.lang !== "en") applyLanguage(); else updateLinks();  // index.html holds the English
   document.documentElement.classList.remove("i18n-pending");
   started = true;
-  requestAnimationFrame(() => setTimeout(() => {  // a task after the frame: the first paint is done
+  afterFirstPaint(() => {
     api.firstGenerationAt = performance.now();
     sd.first(() => {
       api.readyAt = performance.now();
       api.ready = true;
       setTimeout(() => sd.timeAgain(), 0);  // a second run, unseen: the timing shown is the steady one
     });
-  }, 0));
+  });
 })();
+
+// Run `then` once the browser reports its first contentful paint (a frame and a task later is
+// not enough on a busy machine), or after half a second where paint timing is not reported.
+function afterFirstPaint(then) {
+  let done = false;
+  const once = () => { if (!done) { done = true; setTimeout(then, 0); } };
+  if ("PerformanceObserver" in window &&
+      (PerformanceObserver.supportedEntryTypes || []).includes("paint")) {
+    new PerformanceObserver((list, observer) => {
+      if (list.getEntriesByName("first-contentful-paint").length) { observer.disconnect(); once(); }
+    }).observe({ type: "paint", buffered: true });
+  }
+  setTimeout(once, 500);
+}

@@ -11,6 +11,13 @@ compares what each step reports and where it leaves the weights: that catches a 
 `step()` or `zero_grad()`, a KL pushed the wrong way, a beta ignored. Inputs are random
 images made from seeded generators (no dataset); the trials' models are made, and their
 three steps run, without touching the global random state.
+
+The trials' VAE draws its noise ε once, when it is made, and reuses it at every forward pass
+(`FixedNoiseVAE`). So the verdict does not depend on how many random numbers a step draws: a
+right step that runs one more forward pass (to log something, say) or draws random numbers for
+anything else scores exactly what `train_step` scores, and is accepted. (A step that samples z
+by hand with its own ε, instead of calling `model(x)`, is not recognised: the lesson's step
+calls `model(x)`.)
 Each known slip has a message; its Chinese is in translations/zh/05_training.json.
 """
 
@@ -30,12 +37,24 @@ Step = Callable  # step(model, optimizer, x, beta) -> (bce, kl), each summed ove
 BETAS = (1.0, 0.5, 2.0)  # trial k trains with BETAS[k]: a step that ignores beta shows
 
 
+class FixedNoiseVAE(VAE):
+    """The check's small VAE: z = μ + σ·ε with one ε per image, drawn when the model is made and
+    reused at every forward pass, so a step is scored the same however many passes it runs."""
+
+    def __init__(self, noise: torch.Tensor):
+        super().__init__(hidden_dim=32, latent_dim=noise.shape[1])
+        self.register_buffer("noise", noise)  # a buffer: saved with the model, never trained
+
+    def reparameterize(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        return mu + self.noise[:len(mu)] * torch.exp(0.5 * logvar)
+
+
 def small_vae(k: int) -> tuple[VAE, torch.Tensor]:
-    """Trial k's small VAE (same weights every time it is made) and its 16 random images,
-    without touching the global random state."""
+    """Trial k's small VAE (same weights and noise every time it is made) and its 16 random
+    images, without touching the global random state."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(k)
-        net = VAE(hidden_dim=32, latent_dim=4)
+        net = FixedNoiseVAE(torch.randn(16, 4))
     images = torch.rand(16, 784, generator=torch.Generator().manual_seed(100 + k))
     return net, images
 
@@ -50,7 +69,8 @@ def step_inputs(k: int) -> tuple[VAE, torch.optim.Optimizer, torch.Tensor, float
 def three_steps(step: Step, k: int) -> torch.Tensor | None:
     """Run `step` three times with Adam (lr 1e-3) on trial k's VAE and images; return the six
     numbers it reported, then the (BCE, KL) of the weights it left behind, scored from μ (no
-    sampling noise). Seeded inside, so two runs draw the same ε. None if `step` returns None."""
+    sampling noise). The model's ε is fixed, and the global seed is set inside (for a step that
+    draws its own noise), so two runs agree. None if `step` returns None."""
     net, x = small_vae(k)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     reported = []

@@ -1,8 +1,9 @@
 """The figures and tables of lesson 01_bottleneck (notebooks/01_bottleneck.ipynb).
 
 The lesson's cells keep what it teaches in view (PCA's fit, the autoencoders' training, the
-error per extra number, the classifier's read rate, the jumpiness of a repainting); the layout
-of its pictures and the columns of its tables live here, so a cell is the idea and one call.
+error per extra number, the classifier's read rate, the grey share and background brightness
+of a repainting); the layout of its pictures and the columns of its tables live here, so a
+cell is the idea and one call.
 Methods are named "PCA" and "autoencoder" (the keys of the lesson's dictionaries); the
 printed and drawn text goes through `tr` / `label`, with its Chinese in 01_bottleneck.json.
 """
@@ -19,7 +20,7 @@ from ..i18n import tr
 from ..models import Classifier
 from ..plotting import label, show_images
 
-Errors = Mapping[int, float]  # capsule size k -> a score (error, read rate, jumpiness)
+Errors = Mapping[int, float]  # capsule size k -> a score (error, read rate)
 METHODS = ("PCA", "autoencoder")
 
 
@@ -28,12 +29,29 @@ def _shown(method: str) -> str:
     return tr("autoencoder") if method == "autoencoder" else method
 
 
+STRIP_SCALE = 3  # screen pixels per digit pixel in the lesson's two strips: legible from the back row
+
+
+def _strip(tiles: torch.Tensor, col_labels: Sequence[str], title: str, row_label: str | None = None) -> Figure:
+    """One row of digit tiles at STRIP_SCALE x their native size (at the lessons' 80 dpi), with
+    12 pt column labels and a 13 pt title: a strip a class reads on a projector."""
+    width, height = STRIP_SCALE * (30 * len(tiles) + 2) / 80, STRIP_SCALE * 32 / 80  # inches
+    left = 0.9 if row_label else 0.1
+    fig = plt.figure(figsize=(left + width + 0.1, height + 1.05))
+    ax = fig.add_axes((left / (left + width + 0.1), 0.05 / (height + 1.05),
+                       width / (left + width + 0.1), height / (height + 1.05)))
+    show_images(tiles, nrow=len(tiles), ax=ax, col_labels=col_labels,
+                row_labels=[row_label] if row_label else None)
+    ax.tick_params(labelsize=12)
+    ax.set_title(title, fontsize=13, pad=28)
+    return fig
+
+
 def test_digits(digits: torch.Tensor, labels: Sequence[int]) -> Figure:
     """The 8 test digits every figure of the lesson repaints, each labelled with its digit, so
     the learner knows what the repaintings should look like."""
-    ax = show_images(digits, nrow=len(digits), title=label("eight test digits (label on top), 784 numbers each"),
-                     row_labels=[label("original")], col_labels=[str(d) for d in labels])
-    return ax.figure
+    return _strip(digits, [str(d) for d in labels],
+                  label("eight test digits (label on top), 784 numbers each"))
 
 
 def pca_directions(mean: torch.Tensor, components: torch.Tensor) -> Figure:
@@ -45,10 +63,8 @@ def pca_directions(mean: torch.Tensor, components: torch.Tensor) -> Figure:
     directions = components.T
     tiles = torch.cat([mean[None], 0.5 + directions / (2 * directions.abs().amax(dim=1, keepdim=True))])
     names = [label("mean")] + [label("dir {i}", i=i) for i in range(1, len(directions) + 1)]
-    ax = show_images(tiles, nrow=len(tiles), row_labels=["PCA"], col_labels=names,
-                     title=label("the average digit (black = 0) and PCA's first {n} directions (grey = 0)",
-                                 n=len(directions)))
-    return ax.figure
+    return _strip(tiles, names, label("the average digit (black = 0) and PCA's first {n} directions (grey = 0)",
+                                      n=len(directions)), row_label="PCA")
 
 
 def error_and_lead(pca_error: Errors, ae_error: Errors, lead: Errors, epochs: int) -> Figure:
@@ -100,11 +116,17 @@ def read_table(n: int, original: float, pca_read: Errors, ae_read: Errors) -> No
     _by_size(pca_read, ae_read, lambda k, p, a: f"{k:2d}    {p:4.0%}      {a:4.0%}")
 
 
-def jump_table(n: int, original: float, pca_jump: Errors, ae_jump: Errors) -> None:
-    """Print the jumpiness (sharpness) of each method's repaintings by size, beside the
-    originals', so the learner sees how much sharper the originals still are."""
-    print(tr("jumpiness of the {n} originals: {jump:.3f}", n=n, jump=original))
-    _by_size(pca_jump, ae_jump, lambda k, p, a: f"{k:2d}    {p:.3f}     {a:.3f}")
+def sharpness_table(n: int, original: tuple[float, float], pca: Mapping[int, tuple[float, float]],
+                    ae: Mapping[int, tuple[float, float]]) -> None:
+    """Print, per capsule size, each method's grey share and background brightness (a pair per
+    method and size), beside the originals': how blurred and how ghostly its repaintings are."""
+    print(tr("sharpness of {n} test digits: grey share (of the inked pixels, the grey ones) and "
+             "background brightness (where the original is black)", n=n))
+    print(tr("originals: grey share {grey:.2f}, background {background:.3f}",
+             grey=original[0], background=original[1]))
+    print(tr(" k   grey share: PCA  autoencoder   background: PCA  autoencoder"))
+    for k in pca:
+        print(f"{k:2d}               {pca[k][0]:.2f}     {ae[k][0]:.2f}                {pca[k][1]:.3f}     {ae[k][1]:.3f}")
 
 
 def misread(judge: Classifier, labels: Sequence[int],

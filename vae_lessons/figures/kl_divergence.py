@@ -16,6 +16,7 @@ from typing import Callable
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
+from matplotlib.patches import Circle
 from torch.distributions import Normal
 
 from ..i18n import tr
@@ -27,13 +28,14 @@ TRAIN_DEFAULTS = {"lr_schedule": "constant"}     # training.train's default: wha
 GRID = torch.linspace(-6, 6, 600)                  # the z axis of the widget's left panel
 SIGMAS = torch.logspace(-1.3, 0.7, 200).tolist()   # 0.05 ... 5, the widget's σ slider range
 PRIOR = Normal(0.0, 1.0).log_prob(GRID).exp()
+MAP_POINTS = 2000                                  # memories drawn per panel of memory_maps
 Stats = dict[float, dict]  # β -> what the lesson measured on that model
 
 
 def three_ways_table(rows: dict[tuple[float, float], tuple[float, float, float]]) -> None:
     """One line per memory N(μ, σ²): its KL by the closed form, by PyTorch and by Monte Carlo,
     side by side, so the eye sees that three roads give one number."""
-    print(tr("   mu  sigma | closed form    torch  Monte Carlo"))
+    print(tr("    μ      σ | closed form    torch  Monte Carlo"))
     for (mu, sigma), (closed, exact, mc) in rows.items():
         print(f"{mu:5.1f} {sigma:6.1f} | {closed:11.4f} {exact:8.4f} {mc:12.3f}")
 
@@ -206,6 +208,41 @@ def kl_panels(stats: Stats) -> None:
     fig.suptitle(label("KL per latent dimension (dashed: 0.1 nats; active above, inactive below)"))
     fig.tight_layout()
     plt.show()
+
+
+def memory_maps(stats: Stats, test_y: torch.Tensor, points: int = MAP_POINTS) -> dict[float, float]:
+    """Where the memories sit, as a picture: per β (a column), the centres μ of the first test
+    digits in that model's two most used dimensions (largest KL), coloured by digit, with the
+    circle that holds 86% of z ~ N(0, I) in two dimensions (radius 2). Top row: every panel on
+    one scale that shows all the memories; bottom row: every panel zoomed to the circle.
+    Prints and returns, per β, the share of those memories inside the circle."""
+    fig, axes = plt.subplots(2, len(stats), figsize=(12.5, 8.6), layout="constrained")
+    pairs = {b: s["kl_dims"].argsort(descending=True)[:2].tolist() for b, s in stats.items()}
+    shown = {b: s["mu"][:points, pairs[b]].cpu() for b, s in stats.items()}
+    everything = torch.cat(list(shown.values()))
+    low = everything.quantile(0.002, dim=0).clamp(max=-2.5).floor().tolist()    # the circle always in view
+    high = everything.quantile(0.998, dim=0).clamp(min=2.5).ceil().tolist()
+    zooms = [((low[0], high[0]), (low[1], high[1])), ((-4, 4), (-4, 4))]
+    for row, ((xlim, ylim), size) in enumerate(zip(zooms, (8, 16))):
+        for ax, (beta, xy) in zip(axes[row], shown.items()):
+            dots = ax.scatter(xy[:, 0], xy[:, 1], c=test_y[:points].cpu(), cmap="tab10", vmin=-0.5, vmax=9.5,
+                              s=size, alpha=0.7, linewidths=0, antialiased=False)
+            ax.add_patch(Circle((0, 0), 2, fill=False, ls="--", ec="black", lw=2))
+            ax.set(xlim=xlim, ylim=ylim, xlabel=f"z[{pairs[beta][0]}]", ylabel=f"z[{pairs[beta][1]}]")
+            ax.set_aspect("equal")
+            ax.set_title(f"β = {beta:g}" if row == 0 else label("β = {beta:g}, near the centre", beta=beta))
+    fig.colorbar(dots, ax=axes.ravel().tolist(), ticks=range(10), label=label("digit"), shrink=0.6)
+    axes[0, 0].plot([], [], ls="--", color="black", lw=2, label=label("86% of z ~ N(0, I)"))
+    fig.legend(loc="outside lower center", fontsize=11, frameon=False)
+    fig.suptitle(label("where the memories sit: μ of {n:,} test digits in each model's two most used "
+                       "dimensions;\ntop row: one scale for all three; bottom row: zoomed to the circle", n=points))
+    plt.show()
+    inside = {b: (xy.norm(dim=1) < 2).float().mean().item() for b, xy in shown.items()}
+    (first, share), *rest = inside.items()
+    shares = tr("β = {beta:g}: {share:.1%}", beta=first, share=share)
+    shares += "".join(tr(", β = {beta:g}: {share:.1%}", beta=b, share=v) for b, v in rest)
+    print(tr("Memories inside the dashed circle, in the two dimensions drawn: {shares}", shares=shares))
+    return inside
 
 
 def prediction_answers(stats: Stats) -> None:

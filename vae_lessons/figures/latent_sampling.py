@@ -4,26 +4,27 @@ The lesson's cells keep what they teach: drawing codes from the prior, the norm 
 line and the arc between two codes, a traversal, the lab and the measurements behind each
 claim. What only lays out a picture, formats a table, builds controls or films the lab lives here,
 so that a cell reads as the idea and one call. Figure text goes through `label`, printed text
-through `tr`; their Chinese is in translations/zh/06_latent_sampling.json.
+through `tr`; their Chinese is in translations/zh/06_latent_sampling.json. The measurements
+that carry no text, and the drawing of the lab as a still picture (its words passed in from
+here), are in `latent_sampling_lab`.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from typing import TYPE_CHECKING, Callable
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
-import numpy as np
-import PIL.Image
 import torch
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from ..i18n import tr
 from ..models import VAE
-from ..plotting import grid, label, show_images, traversal
+from ..plotting import grid, label, show_images
+from .latent_sampling_lab import (draw_lab, enlarged, ink_and_slant, mid_grey, on_screen,  # the lesson calls
+                                  same_digit_share, traversal_change)  # these as figures.<name> too
 
 if TYPE_CHECKING:
     from ..widgets import LatentExplorer
@@ -49,15 +50,15 @@ def pushed_draws(pushed: dict[int, torch.Tensor]) -> None:
 
 
 def pushed_scores(pushed: dict[int, torch.Tensor], judge: Judge, first_labels: torch.Tensor) -> dict[int, dict]:
-    """Score the draws at each scale s and print one row per s: the referee's mean confidence,
+    """Score the draws at each scale s and print one row per s: the judge's mean confidence,
     the share of draws it labels as at 1·z, and the share of mid-grey pixels (0.2 to 0.8,
     neither ink nor paper: a blurry picture has many). Returns {s: {"conf", "same", "grey"}}."""
     scored = {}
     for s, images in pushed.items():
         conf, said = judge(images)
-        grey = ((images > 0.2) & (images < 0.8)).float().mean().item()
-        scored[s] = dict(conf=conf.mean().item(), same=(said == first_labels).float().mean().item(), grey=grey)
-    print(tr("over {n} draws: the referee's mean confidence, the share with the same label as at 1·z, "
+        scored[s] = dict(conf=conf.mean().item(), same=(said == first_labels).float().mean().item(),
+                         grey=mid_grey(images))
+    print(tr("over {n} draws: the judge's mean confidence, the share with the same label as at 1·z, "
              "and the share of mid-grey pixels (0.2 to 0.8)", n=len(first_labels)))
     print(tr("scale | confidence | same label | mid-grey"))
     for s, row in scored.items():
@@ -88,16 +89,34 @@ def norm_summary(name: str, norms: torch.Tensor) -> None:
              near=(norms < 2.5).float().mean()))
 
 
-def shrink_table(sure: dict[float, float], right: dict[float, float], n: int, centre: int) -> None:
-    """decode(s·μ) of n test digits, a row per s: the referee's mean confidence, the share it reads
-    as the code's own digit; then what it reads decode(0), every digit's picture at s = 0, as."""
-    print(tr("decode(s·μ) of {n} test digits: the referee's mean confidence, and the share it reads as "
-             "the digit the code came from", n=n))
-    print(tr("  s    | confidence | its own digit"))
-    for s in sure:
-        print(f"  {s:<5}| {sure[s]:10.2f} | {right[s]:13.0%}")
-    print(tr("(s = 0 is the single picture decode(0), the same for every digit; the referee reads it as {digit})",
-             digit=centre))
+def shrink_rows(shrunk: dict[float, torch.Tensor], digits: torch.Tensor, rows: int = 5) -> None:
+    """decode(s·μ) of the first `rows` test digits: one digit per row, one s per column, from its
+    own decode (s = 1) to decode(0), the same picture in every row."""
+    images = torch.stack([shrunk[s][k] for k in range(rows) for s in shrunk])
+    show_images(images, nrow=len(shrunk), col_labels=[f"s = {s:g}" for s in shrunk],
+                row_labels=[label("#{k} (a {digit})", k=k, digit=int(digits[k])) for k in range(rows)],
+                title=label("decode(s·μ): one test digit per row,\nits code shrunk towards 0 by the factor s"))
+    plt.show()
+
+
+def shrink_table(shrunk: dict[float, torch.Tensor], judge: Judge, digits: torch.Tensor) -> dict[float, dict]:
+    """decode(s·μ) of n test digits, a row per s: the judge's mean confidence, the share it reads
+    as the code's own digit, the share of mid-grey pixels; then what decode(0), every digit's
+    picture at s = 0, is read as. Returns {s: {"conf", "kept", "grey"}}, and "centre": decode(0)'s
+    label and the judge's confidence in it."""
+    scored = {}
+    for s, images in shrunk.items():
+        conf, said = judge(images)
+        scored[s] = dict(conf=conf.mean().item(), kept=(said == digits).float().mean().item(), grey=mid_grey(images))
+    scored["centre"] = dict(digit=said[0].item(), conf=conf[0].item())  # s = 0 comes last: one picture for all
+    print(tr("decode(s·μ) of {n} test digits: the judge's mean confidence, the share it reads as the digit "
+             "the code came from, and the share of mid-grey pixels (0.2 to 0.8)", n=len(digits)))
+    print(tr("  s    | confidence | its own digit | mid-grey"))
+    for s in shrunk:
+        print(f"  {s:<5}| {scored[s]['conf']:10.2f} | {scored[s]['kept']:13.0%} | {scored[s]['grey']:8.1%}")
+    print(tr("(s = 0 is one picture, decode(0), the same for every digit: the judge reads it as {digit}, "
+             "with confidence {conf:.2f})", **scored["centre"]))
+    return scored
 
 
 def morph_grid(pictures: dict[str, torch.Tensor], t: torch.Tensor, a: int, b: int, digits: torch.Tensor) -> None:
@@ -114,7 +133,7 @@ def morph_grid(pictures: dict[str, torch.Tensor], t: torch.Tensor, a: int, b: in
 def morph_table(t: torch.Tensor, codes: dict[str, torch.Tensor], pictures: dict[str, torch.Tensor],
                 judge: Judge) -> dict[str, torch.Tensor]:
     """Under the morph grid, column for column: each step's ‖z‖ on the line and on the arc, and
-    the referee's confidence in each decoded step (returned, per path)."""
+    the judge's confidence in each decoded step (returned, per path)."""
     sure_on = {name: judge(pictures[name])[0] for name in ("line", "arc")}
     print("t              ", " ".join(f"{v:4.1f}" for v in t.squeeze(1).tolist()))
     path = {"line": tr("line"), "arc": tr("arc")}  # the paths' names, in the language in force
@@ -122,7 +141,7 @@ def morph_table(t: torch.Tensor, codes: dict[str, torch.Tensor], pictures: dict[
         norms = codes[name].norm(dim=1).tolist()
         print(tr("‖z‖ on {path:8s}", path=path[name]), " ".join(f"{v:4.1f}" for v in norms))
     for name in ("line", "arc"):
-        print(tr("referee, {path:6s}", path=path[name]), " ".join(f"{v:4.2f}" for v in sure_on[name].tolist()))
+        print(tr("judge, {path:8s}", path=path[name]), " ".join(f"{v:4.2f}" for v in sure_on[name].tolist()))
     return sure_on
 
 
@@ -136,23 +155,23 @@ def morph_controls(a: int, b: int, digits: int) -> dict[str, W.ValueWidget]:
 
 def morph_panels(fig: Figure, codes: dict[str, torch.Tensor], pictures: dict[str, torch.Tensor], judge: Judge) -> None:
     """The morph widget's picture: the three paths at one step, each titled with its ‖z‖ (for the
-    two latent paths) and the referee's confidence."""
+    two latent paths) and the judge's confidence."""
     titles = {"line": label("line"), "arc": label("arc"), "pixels": label("pixels")}
     for k, name in enumerate(["line", "arc", "pixels"]):
         ax = fig.add_subplot(1, 3, k + 1)
         ax.imshow(pictures[name][0].reshape(28, 28).cpu(), vmin=0, vmax=1)
         sure = judge(pictures[name])[0].item()
         size = f"‖z‖ {codes[name][0].norm():.1f}\n" if name in codes else "\n"
-        ax.set_title(f"{titles[name]}\n{size}{label('referee')} {sure:.2f}")
+        ax.set_title(f"{titles[name]}\n{size}{label('judge')} {sure:.2f}")
         ax.set_axis_off()
     fig.tight_layout()
 
 
 def midpoint_report(model: VAE, judge: Judge, mid: dict[str, torch.Tensor], ends: torch.Tensor, fades: torch.Tensor
                     ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
-    """The midpoints of many pairs, averaged: how far from the centre, and how sure the referee is
+    """The midpoints of many pairs, averaged: how far from the centre, and how sure the judge is
     of the ends, of the line's and the arc's midpoints, and of the pixel fade's. Returns the
-    referee's confidences: {path: midpoints}, ends, fades."""
+    judge's confidences: {path: midpoints}, ends, fades."""
     with torch.no_grad():
         sure = {name: judge(model.decode(codes))[0] for name, codes in mid.items()}
         end_sure = judge(model.decode(ends))[0]
@@ -161,7 +180,7 @@ def midpoint_report(model: VAE, judge: Judge, mid: dict[str, torch.Tensor], ends
     print(tr("{n} pairs of different digits, mean over pairs:", n=pairs))
     print(tr("  ‖z‖: ends {ends:.2f}, line midpoint {line:.2f}, arc midpoint {arc:.2f}",
              ends=ends.norm(dim=1).mean(), line=mid["line"].norm(dim=1).mean(), arc=mid["arc"].norm(dim=1).mean()))
-    print(tr("  referee's confidence: ends {ends:.2f}, line midpoint {line:.2f}, arc midpoint {arc:.2f} "
+    print(tr("  judge's confidence: ends {ends:.2f}, line midpoint {line:.2f}, arc midpoint {arc:.2f} "
              "(arc surer in {wins:.0%} of pairs); pixel fade midpoint {fade:.2f} "
              "(above 0.9 for {clear:.0%} of the fades)",
              ends=end_sure.mean(), line=sure["line"].mean(), arc=sure["arc"].mean(),
@@ -179,37 +198,11 @@ def traversal_grid(rows: torch.Tensor, dims: list[int], kl_per_dim: torch.Tensor
     plt.show()
 
 
-@torch.no_grad()
-def traversal_change(model: VAE, codes: torch.Tensor) -> torch.Tensor:
-    """How much each dimension changes the picture from -3 to +3 (mean absolute pixel change),
-    averaged over the given codes: one number per dimension, for more than one digit's say."""
-    dim = model.latent_dim
-    change = sum((sweep[:, 0] - sweep[:, -1]).abs().mean(1)
-                 for sweep in (traversal(model, z0, span=3, steps=2).reshape(dim, 2, -1) for z0 in codes)) / len(codes)
-    return change.cpu()
-
-
-_ys, _xs = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
-
-
-def ink_and_slant(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two properties of the ink of each image, any leading shape over (784,): its total (stroke
-    weight) and its slant, how far the ink moves to the right per pixel going up (0 upright,
-    positive leaning right): the least-squares slope of x on -y, weighted by ink."""
-    lead = images.shape[:-1]
-    img = images.reshape(-1, 28, 28).cpu()
-    ink = img.sum((1, 2))
-    dx = _xs - (img * _xs).sum((1, 2))[:, None, None] / ink[:, None, None]
-    dy = _ys - (img * _ys).sum((1, 2))[:, None, None] / ink[:, None, None]
-    slant = -(img * dx * dy).sum((1, 2)) / (img * dy * dy).sum((1, 2))
-    return ink.reshape(lead), slant.reshape(lead)
-
-
 def traversal_table(dims: list[int], kl_per_dim: torch.Tensor, change: torch.Tensor, labels: list[list[int]],
                     ink: torch.Tensor, slant: torch.Tensor) -> None:
     """One row per shown dimension: its KL, how much the picture changes from −3 to +3, the
-    referee's label at each step, and the ink and slant at both ends."""
-    print(tr("dim    KL   change | referee's label from -3 to +3 | ink -3 → +3 | slant -3 → +3"))
+    judge's label at each step, and the ink and slant at both ends."""
+    print(tr("dim    KL   change | judge's label from -3 to +3 | ink -3 → +3 | slant -3 → +3"))
     for r, i in enumerate(dims):
         print(f"z[{i:2d}] {kl_per_dim[i]:4.1f}  {change[i]:.3f}  | {' '.join(map(str, labels[r]))} "
               f"| {ink[r, 0]:4.0f} → {ink[r, -1]:4.0f} | {slant[r, 0]:+.2f} → {slant[r, -1]:+.2f}")
@@ -217,7 +210,7 @@ def traversal_table(dims: list[int], kl_per_dim: torch.Tensor, change: torch.Ten
 
 def seen_doing(dims: list[int], labels: list[list[int]], ink: torch.Tensor, slant: torch.Tensor) -> dict[int, str]:
     """The words for what each traversal row was measured doing, for the lab's sliders: "which
-    digit" when the referee's label changes along the row, else "slant" when the slant changes
+    digit" when the judge's label changes along the row, else "slant" when the slant changes
     clearly (by over 0.3) and more than the ink, else "stroke weight" when one end has over 1.5
     times the ink of the other, else nothing. The lab shows what this run measured, never a word
     typed in."""
@@ -230,15 +223,16 @@ def seen_doing(dims: list[int], labels: list[list[int]], ink: torch.Tensor, slan
     return seen
 
 
-def enlarged(image: torch.Tensor, scale: int) -> torch.Tensor:
-    """A 28 x 28 digit made `scale` times larger (bilinear, on the CPU), as if drawn on the lab's canvas."""
-    return torch.nn.functional.interpolate(image.reshape(1, 1, 28, 28).cpu(), scale_factor=scale, mode="bilinear")[0, 0]
+def lab_picture(lab: LatentExplorer, title: str) -> None:
+    """The lab as one still picture, for readers without a live kernel (GitHub, a projector): the
+    digit it started from, the live decode with the ‖z‖ meter and its words as the lab shows
+    them, and the 20 sliders where they stand, most used first, each with its KL bar and word."""
+    def plain(html: str) -> str:  # a widget's words, without their HTML
+        return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
-
-def on_screen(png: bytes) -> torch.Tensor:
-    """One of the lab's pictures (PNG bytes, each pixel drawn as a block) -> its 784 pixels."""
-    img = PIL.Image.open(io.BytesIO(png)).convert("L").resize((28, 28), PIL.Image.NEAREST)
-    return torch.tensor(np.array(img), dtype=torch.float32).flatten() / 255
+    texts = {"original": plain(lab.original_caption.value), "decode": label("live decode"),
+             "meter": plain(lab.meter.value), "sliders": label("the 20 sliders, most used first (bar: KL in nats)")}
+    draw_lab(lab, texts, title)
 
 
 class LabFilm:
@@ -273,21 +267,14 @@ class LabFilm:
         plt.show()
 
     def readings(self, judge: Judge) -> torch.Tensor:
-        """Print what the referee reads in each snapshot; return its labels."""
+        """Print what the judge reads in each snapshot; return its labels."""
         sure, said = judge(self.pictures.to(next(self.lab.model.parameters()).device))
-        print(tr("the referee reads each panel as:"))
+        print(tr("the judge reads each panel as:"))
         for (caption, _, _), s, digit in zip(self.frames, sure.tolist(), said.tolist()):
             # the caption on one line, with no space after a Chinese character
             panel = " ".join(re.sub(r"(?<=[^\x00-\x7f])\n", "", caption).split())
             print(tr("  {panel} → {digit} ({sure:.2f})", panel=panel, digit=digit, sure=s))
         return said
-
-
-def same_digit_share(codes: torch.Tensor, digits: torch.Tensor) -> float:
-    """The share of codes whose nearest other code belongs to the same digit: near 0.1 if codes
-    ignored which digit they encode, near 1 if they clump by digit."""
-    nearest = torch.cdist(codes, codes).fill_diagonal_(float("inf")).argmin(dim=1)
-    return (digits[nearest] == digits).float().mean().item()
 
 
 def two_d_map(tiles: torch.Tensor, dots: torch.Tensor, dot_labels: torch.Tensor) -> None:
@@ -321,12 +308,12 @@ def two_d_map(tiles: torch.Tensor, dots: torch.Tensor, dot_labels: torch.Tensor)
 
 def two_d_report(inside: dict[int, float], same: float, conf: torch.Tensor, losses: tuple[float, float]) -> None:
     """The 2-D model's numbers: its codes within radius 1 and 2 (`inside`; the prior: 39%, 86%),
-    their clumping, the referee on the painted tiles, the test loss of the 2-D and 20-D models."""
+    their clumping, the judge on the painted tiles, the test loss of the 2-D and 20-D models."""
     print(tr("test codes within radius 1: {in1:.0%} (prior: 39%), within radius 2: {in2:.0%} (prior: 86%)",
              in1=inside[1], in2=inside[2]))
     print(tr("of 2,000 test codes, {same:.0%} have a nearest neighbour of the same digit (10% if codes ignored "
              "the digit)", same=same))
-    print(tr("referee on the 49 painted tiles: mean confidence {conf:.2f}, {named:.0%} above 0.5",
+    print(tr("judge on the 49 painted tiles: mean confidence {conf:.2f}, {named:.0%} above 0.5",
              conf=conf.mean(), named=(conf > 0.5).float().mean()))
     print(tr("test loss per image: 2-D model {two:.1f}, 20-D model {twenty:.1f} (lower is better)",
              two=losses[0], twenty=losses[1]))
@@ -346,7 +333,7 @@ def spread_summary(mu: torch.Tensor, var_mu: torch.Tensor, mean_sigma2: torch.Te
 def draws_table(draws: dict[str, torch.Tensor], ref_codes: torch.Tensor, model: VAE, judge: Judge
                 ) -> dict[str, tuple[float, float]]:
     """For each source of codes ("prior", "fitted", "posterior"): the median distance from a
-    drawn code to the nearest of `ref_codes` (test digits' codes), and the referee's mean
+    drawn code to the nearest of `ref_codes` (test digits' codes), and the judge's mean
     confidence in what the decoder paints from it. Prints one row each and returns them."""
     result = {}
     for source, drawn in draws.items():
@@ -356,7 +343,7 @@ def draws_table(draws: dict[str, torch.Tensor], ref_codes: torch.Tensor, model: 
     names = {"prior": tr("prior N(0, I)"), "fitted": tr("Gaussian fitted to the codes"),
              "posterior": tr("q(z|x) of real digits")}
     print(tr("\ncodes drawn from               | distance to the nearest code of 2,000 test digits | "
-             "referee on decode(z)"))
+             "judge on decode(z)"))
     for source, (distance, conf) in result.items():
         print(tr("{name:30s} | {distance:.2f} (median) | {conf:.2f}", name=names[source], distance=distance, conf=conf))
     return result

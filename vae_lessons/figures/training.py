@@ -223,21 +223,32 @@ def replay(snapshots: dict[str, Photo], fixed: torch.Tensor,
     return live, W.VBox([play, live.widget])
 
 
-def gap_table(during: float, on_train: float, table_test: float, on_test: float, again: float,
-              chance: float, history: dict[str, list[float]]) -> None:
-    """The train-test gap of the last epoch, split exactly into timing, images and chance, and
-    what the images part says. The losses are rounded to 2 decimals first, so the printed parts
-    add up exactly to the printed gap."""
-    during, on_train, table_test, on_test, again = (round(v, 2)
-                                                    for v in (during, on_train, table_test, on_test, again))
+@torch.no_grad()
+def per_image_loss(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """The loss of every image, on the CPU: summed BCE + KL, z sampled, as `training.evaluate`
+    scores (its number is the mean of these)."""
+    model.eval()
+    losses = []
+    for xb in x.split(batch_size):
+        recon, mu, logvar = model(xb)
+        bce = -(xb * recon.log().clamp_min(-100) + (1 - xb) * (-recon).log1p().clamp_min(-100)).sum(1)
+        losses.append((bce - 0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).cpu())
+    return torch.cat(losses)
+
+
+def gap_table(during: float, on_train: float, table_test: float, on_test: float,
+              rescored: torch.Tensor, images_chance: torch.Tensor, history: dict[str, list[float]]) -> None:
+    """The train-test gap of the last epoch, split exactly into timing, images and chance; then
+    how far chance moves the numbers (the test loss scored again and again with new ε, and the
+    train-minus-test difference over resampled sets), and what the images part says. The losses
+    are rounded to 2 decimals first, so the printed parts add up exactly to the printed gap."""
+    during, on_train, table_test, on_test = (round(v, 2) for v in (during, on_train, table_test, on_test))
     rows = [(tr("last epoch, mean over its batches (the table's 'train loss'):"), during),
             (tr("final model on the training images:"), on_train),
             (tr("final model on the test images (the table's 'test loss'):"), table_test),
             (tr("final model on the test images, scored again (new ε):"), on_test)]
     width = max(columns(text) for text, _ in rows) + 1
-    lines = [f"{cols(text, width)}{value:7.2f}" for text, value in rows]
-    lines[-1] += "  " + tr("(and again: {again:.2f})", again=again) + "\n"
-    print("\n".join(lines))
+    print("\n".join(f"{cols(text, width)}{value:7.2f}" for text, value in rows) + "\n")
     print(tr("gap in the table, epoch {epochs}: {during:.2f} − {test:.2f} = {gap:+.2f}, made of",
              epochs=len(history["epoch"]), during=during, test=table_test, gap=round(during - table_test, 2)))
     parts = [(during - on_train, tr("timing: the epoch's batches vs the final model, on the same training images")),
@@ -245,18 +256,31 @@ def gap_table(during: float, on_train: float, table_test: float, on_test: float,
              (on_test - table_test, tr("chance: the test set scored twice by the same model"))]
     for value, text in parts:
         print(f"  {round(value, 2):+.2f}  {text}")
-    print(tr("gap in the table, epoch 1: {gap:+.1f}", gap=history["train_loss"][0] - history["test_loss"][0]))
-    easier = on_train - on_test
-    if easier > max(0.3, 3 * chance):  # more than chance alone could plausibly do
-        verdict = tr("the test images score {v:.2f} lower, more than 3 times what chance moved the test loss "
-                     "({chance:.2f}): they ARE a little easier for this model.", v=easier, chance=chance)
-    elif easier < -max(0.3, 3 * chance):
-        verdict = tr("the training images score {v:.2f} lower, more than 3 times what chance moved the test loss "
-                     "({chance:.2f}): the model knows them a little better.", v=-easier, chance=chance)
-    else:
-        verdict = tr("they differ by {v:.2f}, within 3 times what chance moved the test loss ({chance:.2f}): "
-                     "this run cannot tell which set is easier.", v=abs(easier), chance=chance)
-    print(tr("Same model, training images vs test images: {verdict}", verdict=verdict))
+    print(tr("gap in the table, epoch 1: {gap:+.1f}", gap=history["train_loss"][0] - history["test_loss"][0]) + "\n")
+    easier, spread = on_train - on_test, images_chance.std().item()
+    chance = [(tr("the test loss, scored {n} more times (new ε each time):", n=len(rescored)),
+               f"{rescored.mean().item():7.2f} ± {rescored.std().item():.2f}"),
+              (tr("training minus test images, {n} resamplings of both sets:", n=len(images_chance)),
+               f"{easier:+7.2f} ± {spread:.2f}")]
+    width = max(columns(text) for text, _ in chance) + 1
+    print(tr("how far chance moves these numbers (mean ± standard deviation):"))
+    print("\n".join(f"  {cols(text, width)}{value}" for text, value in chance))
+    print(tr("Same model, training images vs test images: {verdict}", verdict=gap_verdict(easier, spread)))
+
+
+def gap_verdict(easier: float, spread: float) -> str:
+    """What the images part says, weighed against chance: a difference counts as real only
+    beyond 3 standard deviations of what resampling the sets moves it."""
+    sds = abs(easier) / max(spread, 1e-9)
+    if sds > 3:
+        if easier > 0:
+            return tr("the test images score {v:.2f} lower, {sds:.1f} standard deviations of chance (more than 3): "
+                      "they are a little easier for this model.", v=easier, sds=sds)
+        return tr("the training images score {v:.2f} lower, {sds:.1f} standard deviations of chance (more than 3): "
+                  "the model knows them a little better.", v=-easier, sds=sds)
+    lower = tr("the test images") if easier > 0 else tr("the training images")
+    return tr("{lower} score {v:.2f} lower, only {sds:.1f} standard deviations of chance (we ask for more than 3): "
+              "a margin this small does not show that either set is easier.", lower=lower, v=abs(easier), sds=sds)
 
 
 def honest_table(meta: dict, theirs: float, epochs: int, yours_stored: float, yours_now: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from contextlib import contextmanager
+from functools import reduce
 from typing import Callable, Iterator
 
 import ipywidgets as W
@@ -12,7 +13,7 @@ import PIL.Image
 import torch
 from matplotlib.figure import Figure
 
-from ..plotting import compact_image_png, figure_png
+from ..plotting import compact_image_png, figure_png, label
 
 SLIDER_RANGE = 3.0  # the prior N(0, 1) puts 99.7% of its mass within +-3
 KL_IMAGES = 1000    # the lab ranks its sliders by the mean KL of each dimension over this many digits
@@ -88,8 +89,11 @@ class LiveFigure(Shown):
         for values in settings:  # a figure of its own: tight_layout must not touch the live one
             fig = Figure(figsize=self.figure.get_size_inches(), dpi=self.figure.dpi)
             text = self.draw(fig, **{**{k: c.value for k, c in self.controls.items()}, **values})
-            caption = ", ".join(self._setting(k, v) for k, v in values.items())
-            fig.suptitle(caption + (f"  ({text})" if text else ""), fontsize=11)
+            caption = reduce(lambda listed, setting: label("{listed}, {setting}", listed=listed, setting=setting),
+                             [self._setting(k, v) for k, v in values.items()])
+            if text:
+                caption = label("{caption}  ({text})", caption=caption, text=text)
+            fig.suptitle(caption, fontsize=11)
             fig.tight_layout()
             panels.append(PIL.Image.open(io.BytesIO(figure_png(fig))).convert("RGB"))
         sheet = PIL.Image.new("RGB", (max(p.width for p in panels), sum(p.height for p in panels)), "white")
@@ -100,12 +104,22 @@ class LiveFigure(Shown):
         return Image(data=compact_image_png(sheet))
 
     def _setting(self, name: str, value: object) -> str:
-        """"μ = 0.5", "moment = epoch 5": the control's own description and option label, which
-        the learner sees on the live widget (in the language in force), not the Python names."""
+        """"μ = 0.5", "capsule size k = 20", "photo: step 20": the control's own
+        description and value or option label, as the learner sees them on the live widget (in
+        the language in force), not the Python names. A number reads as an equation; a worded
+        option label follows its description after a colon."""
         control = self.controls.get(name)
         shown = getattr(control, "description", "") or name
         options = dict(zip(getattr(control, "_options_values", ()), getattr(control, "_options_labels", ())))
-        if value in options:
-            return f"{shown} = {options[value]}"
-        return f"{shown} = {value:g}" if isinstance(value, (int, float)) else f"{shown} = {value}"
+        value = options.get(value, value)
+        if isinstance(value, (int, float)) or _is_number(str(value)):
+            return f"{shown} = {value:g}" if isinstance(value, (int, float)) else f"{shown} = {value}"
+        return label("{name}: {value}", name=shown, value=value)
 
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -22,7 +22,8 @@ class LatentExplorer(Shown):
     with a bar for that KL and, where the lesson observed one, a short label ("slant"); a
     meter shows ||z|| against the prior's typical shell. Everything is reachable from Python:
     `.sliders` (in dimension order), `.order`, `.image`, `.original`, `.draw(image)`,
-    `.show_digit(label=3)`, `.encode_digit(k)`, `.back_button`, `.canvas`.
+    `.show_digit(label=3)`, `.encode_digit(k)`, `.back_button`, `.canvas`, `.meter`, `.kl`,
+    `.dimension_labels`.
     """
 
     def __init__(self, model, images: torch.Tensor | None = None, labels: torch.Tensor | None = None,
@@ -35,7 +36,8 @@ class LatentExplorer(Shown):
         self.low, self.high = typical_radius(model.latent_dim)
         self.start_z = torch.zeros(model.latent_dim)
         self._layout = self._box = W.Layout()  # shared: the notebook saves each widget model once
-        rows = self._make_sliders(dimension_labels or {})
+        self.dimension_labels = dimension_labels or {}  # dimension -> the word beside its slider
+        rows = self._make_sliders(self.dimension_labels)
         self._make_buttons()
         self.widget = W.VBox([self._pictures(canvas), *self._button_rows(), self._legend(), self._columns(rows)])
         self.widget.add_class("vae-latent-explorer")  # CSS hooks: big-screen styling, browser tests
@@ -52,9 +54,9 @@ class LatentExplorer(Shown):
                         for i in range(self.model.latent_dim)]
         for s in self.sliders:
             s.observe(self._on_change, names="value")
-        top = max(max(self.kl), 1e-9)
+        top, nats = max(max(self.kl), 1e-9), tr("nats")  # the bar's tooltip: KL in nats, in the language in force
         return [W.HBox([self.sliders[i], W.HTML(
-            f'<div title="KL {self.kl[i]:.2f} nats" style="display:flex;align-items:center;gap:6px">'
+            f'<div title="KL {self.kl[i]:.2f} {nats}" style="display:flex;align-items:center;gap:6px">'
             f'<div style="width:{60 * self.kl[i] / top:.0f}px;height:10px;background:#1f77b4"></div>'
             f'<span style="font-size:12px">{self.kl[i]:.1f} {names.get(i, "")}</span></div>',
             layout=self._layout)], layout=self._layout)
@@ -192,9 +194,21 @@ class LatentExplorer(Shown):
         # One neutral colour: inside the shell means the typical size of a prior sample, not a digit.
         where = (tr("inside the prior's shell: the typical size, not a promise of a digit")
                  if self.low <= norm <= self.high else tr("outside: few training codes live here"))
-        self.meter.value = (f'<span style="font-size:13px">‖z‖ = <b>{norm:.2f}</b> '
+        self.meter.value = (self._scale(norm) + f'<span style="font-size:13px">‖z‖ = <b>{norm:.2f}</b> '
                             + tr("(typical {low:.1f}–{high:.1f}): {where}", low=self.low, high=self.high, where=where)
                             + "</span>")
+
+    def _scale(self, norm: float) -> str:
+        """The meter's scale, as on the classroom page: ‖z‖ from 0 to twice the shell's outer edge,
+        the shell (99% of prior draws) shaded grey, a black marker at ‖z‖ (at the end when beyond)."""
+        top = 2 * self.high
+        low, width, marker = (100 * min(v, top) / top for v in (self.low, self.high - self.low, norm))
+        return ('<div style="position:relative;width:200px;height:12px;margin:6px 0 2px;'
+                'border:2px solid #4a505a;border-radius:3px;background:#fff">'
+                f'<div style="position:absolute;top:0;bottom:0;left:{low:.1f}%;'
+                f'width:{width:.1f}%;background:#aab0b8"></div>'
+                f'<div style="position:absolute;top:-5px;bottom:-5px;left:{marker:.1f}%;width:4px;margin-left:-2px;'
+                'background:#000"></div></div>')
 
     def _on_change(self, _change) -> None:
         if not self._holding:
