@@ -9,15 +9,29 @@ every position it looks at, so 784 positions cost about 16x what 49 do. Measurem
 
 On a busy shared CPU, `--threads 1` gives steadier numbers: with two threads fighting other
 jobs, thread synchronisation dominates the (tiny) latent step and shrinks the measured ratio.
+
+Caveats (lesson 07, Part 7): the flat pixel-space net sees only a 17x17 window (its receptive
+field), less than a digit, and a working pixel-space model would downsample inside (a U-Net),
+which narrows the gap; the VAE's own cost (printed last) is not in the step times; attention
+layers, which this net has none of, cost the square of the number of positions. A size ratio
+(numbers per image) is not a compute ratio.
 """
 
 import argparse
 import statistics
+import time
 
 import torch
 
 from vae_lessons.diffusion import Denoiser, time_training_step
+from vae_lessons.pretrained import load_pretrained
 from vae_lessons.training import pick_device
+
+
+def _timed(job) -> float:
+    start = time.perf_counter()
+    job()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -46,6 +60,15 @@ def main() -> None:
         print(f"{name:16s} {n:14d} {weights:9d} {1000 * statistics.median(times[name]):9.1f}")
     ratio = statistics.median(times["pixel 1x28x28"]) / statistics.median(times["latent 4x7x7"])
     print(f"latent space is {ratio:.1f}x cheaper per training step (pixel / latent, same run)")
+    convs = sum(1 for m in spaces["pixel 1x28x28"][0].modules() if isinstance(m, torch.nn.Conv2d))
+    print(f"receptive field of both nets: {1 + 2 * convs}x{1 + 2 * convs} positions (pixels or latent pixels)")
+    vae = load_pretrained("mnist-latent-diffusion", device=device).vae
+    x = torch.rand(args.batch_size, 784, device=device)
+    with torch.no_grad():
+        z = vae.encode(x)[0]
+        enc = statistics.median(_timed(lambda: vae.encode(x)) for _ in range(args.rounds))
+        dec = statistics.median(_timed(lambda: vae.decode(z)) for _ in range(args.rounds))
+    print(f"the VAE's own cost per batch: encode {1000 * enc:.1f} ms, decode {1000 * dec:.1f} ms (not in the step times)")
     print(f"Stable Diffusion: 3x512x512 = {3 * 512 * 512:,} numbers vs 4x64x64 = {4 * 64 * 64:,}: "
           f"{3 * 512 * 512 / (4 * 64 * 64):.0f}x fewer, {512 * 512 // (64 * 64)}x fewer positions")
 

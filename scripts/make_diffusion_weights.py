@@ -3,10 +3,10 @@
     python scripts/make_diffusion_weights.py --stages vae,denoiser   # the bundled recipe (below)
     python scripts/make_diffusion_weights.py --stages denoiser       # only the denoiser (reuses the VAE)
     python scripts/make_diffusion_weights.py --stages none           # only measure the bundled files
-    python scripts/make_diffusion_weights.py                         # also re-train the referee
+    python scripts/make_diffusion_weights.py                         # also re-train the judge
 
 Writes, in vae_lessons/weights/ (float16; training settings and measured figures in the meta):
-  mnist-classifier.pt       the referee for prompt adherence (models.Classifier)
+  mnist-classifier.pt       the judge for prompt adherence (models.Classifier)
   mnist-conv-vae.pt         the spatial-latent VAE, 1x28x28 -> 4x7x7 (models.ConvVAE)
   mnist-latent-denoiser.pt  the denoiser + text encoder (diffusion.Denoiser), with the latent scale
 and prints the figures the model card quotes (per-channel KL, prompt adherence, diversity, the

@@ -79,7 +79,7 @@ def test_the_reference_is_the_lessons_pca_on_real_digits(digit_inputs):
     x, mean, components = digit_inputs(4)
     pca = PCA.__new__(PCA)
     pca.mean, pca.components = mean, components
-    assert torch.allclose(exercise.package_repaint(x, mean, components), pca.decode(pca.encode(x)))
+    assert torch.allclose(exercise.pca_repaint(x, mean, components), pca.decode(pca.encode(x)))
 
 
 @pytest.mark.parametrize("message", list(PCA_REPAINT.mistakes))
@@ -127,7 +127,7 @@ def test_misread_says_none_when_every_digit_is_read_and_speaks_chinese(repaintin
     assert capsys.readouterr().out.rstrip().endswith("none")
     set_language("zh")
     figures.misread(FakeJudge([7, 3, 1, 0, 9, 1, 4, 9]), labels, repaintings)
-    assert "  自编码器，50 个数：第 2 列的 2 认成了 3；第 5 列的 4 认成了 9" in capsys.readouterr().out
+    assert "  自编码器，50 个数：第 2 列的 2 识别成了 3；第 5 列的 4 识别成了 9" in capsys.readouterr().out
 
 
 def test_the_widget_grid_labels_its_rows_and_says_the_ratio_and_errors(repaintings):
@@ -164,10 +164,13 @@ def test_the_lead_bars_are_orange_where_the_autoencoder_wins_and_blue_where_it_l
     pca_error = {k: 0.1 / k for k in SIZES}
     ae_error = {k: pca_error[k] * (0.8 if k < 50 else 1.2) for k in SIZES}
     lead = {k: 1 - ae_error[k] / pca_error[k] for k in SIZES}
-    fig = figures.error_and_lead(pca_error, ae_error, lead, epochs=3)
+    fig = figures.error_and_lead(pca_error, ae_error, lead, epochs=3, black=0.114)
     left, right = fig.axes
     bars = right.patches
     assert [round(b.get_height()) for b in bars] == [20, 20, 20, 20, -20]
+    assert [t.get_text() for t in right.texts] == ["20%"] * 4 + ["-20%"]  # each bar says its value
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["autoencoder better", "PCA better"]
+    assert [t.get_text() for t in left.texts] == ["all black"] and left.lines[-1].get_ydata()[0] == 0.114
     orange, blue = matplotlib.colors.to_rgba("tab:orange"), matplotlib.colors.to_rgba("tab:blue")
     assert [b.get_facecolor() for b in bars] == [orange] * 4 + [blue]
     assert [t.get_text() for t in left.get_legend().get_texts()] == ["PCA (linear)", "autoencoder (3 epochs)"]
@@ -210,7 +213,7 @@ def test_the_tables_have_one_row_per_size(capsys):
 
 @pytest.mark.parametrize("draw", ["test_digits", "pca_directions"])
 def test_the_two_strips_draw_digits_at_three_times_their_size_with_12_pt_labels(draw):
-    """Cells 3 and 7: strips a class reads on a projector (the lessons' figures are 80 dpi)."""
+    """Cells 3 and 7: strips a class reads on a projector (at the lessons' DPI)."""
     if draw == "test_digits":
         fig = figures.test_digits(torch.rand(8, 784), [7, 2, 1, 0, 4, 1, 4, 9])
     else:
@@ -228,5 +231,5 @@ def test_the_returns_table_gives_each_step_per_extra_number(capsys):
     per_number = {"PCA": [(err[a] - err[b]) / (b - a) for a, b in zip(SIZES, SIZES[1:])]}
     figures.returns_table(SIZES, per_number, {"PCA": (err[2] - err[10], err[10] - err[50])})
     first, second = capsys.readouterr().out.splitlines()
-    assert first == "PCA: error cut per extra number, 2 -> 5: 0.00500, 5 -> 10: 0.00200, 10 -> 20: 0.00100, 20 -> 50: 0.00050"
+    assert first == "PCA: error cut per extra number, 2 -> 5: 0.00500; 5 -> 10: 0.00200; 10 -> 20: 0.00100; 20 -> 50: 0.00050"
     assert second.split() == ["in", "total,", "2", "->", "10", "numbers:", "0.0250,", "10", "->", "50", "numbers:", "0.0250"]

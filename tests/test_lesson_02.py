@@ -97,13 +97,9 @@ def test_the_inputs_are_fixed_fresh_layers_and_leave_the_lessons_random_numbers_
 def test_the_shape_table_has_a_row_per_layer_and_its_columns_line_up(lang, capsys):
     set_language(lang)
     vae = VAE(hidden_dim=256, latent_dim=20)
-    trace = []
-    hooks = [layer.register_forward_hook(lambda _l, i, o, name=name: trace.append((name, i[0].shape, o.shape)))
-             for name, layer in vae.named_children()]
-    with torch.no_grad():
-        vae(torch.rand(8, 784))
-    for hook in hooks:
-        hook.remove()
+    trace = figures.trace_layers(vae, torch.rand(8, 784))
+    assert [name for name, _, _ in trace] == ["fc1", "fc2_mean", "fc2_logvar", "fc3", "fc4"]
+    assert not vae.fc1._forward_hooks   # the hooks are gone after the pass
     figures.shape_table(trace, torch.Size([8, 784]))
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 + len(trace) + 1   # header, input, each layer, the sampled z
@@ -127,20 +123,58 @@ def test_the_parameter_table_counts_n_in_times_n_out_plus_n_out(capsys):
 def test_the_code_statistics_say_what_each_row_measures(capsys):
     gen = torch.Generator().manual_seed(0)
     codes, mu, z = 3 + 2 * torch.randn(500, 20, generator=gen), torch.randn(500, 20, generator=gen), torch.randn(500, 20, generator=gen)
-    figures.code_statistics(codes, mu, z)
+    figures.code_statistics(codes, mu, z, mu + 0.5 * z)
     header, *rows = capsys.readouterr().out.splitlines()
-    assert len(rows) == 3 and rows[0].startswith("autoencoder's codes")
+    assert len(rows) == 4 and rows[0].startswith("autoencoder's codes") and rows[2].startswith("VAE's draws")
     low, high = codes.std(0).min().item(), codes.std(0).max().item()
     assert f"{low:.2f} to {high:5.2f}" in rows[0]
 
 
-def test_nearest_code_distances_are_medians_of_the_nearest_other_code(capsys):
-    codes = torch.arange(0.0, 2000.0).reshape(-1, 1) * torch.tensor([[1.0, 0.0]])  # a line, spacing 1
-    z = torch.tensor([[0.0, 3.0], [10.0, 3.0], [20.0, 3.0]])                       # each 3 from the line
-    apart = figures.nearest_code_distances({"autoencoder": codes, "VAE": 2 * codes}, z)
-    assert apart["autoencoder"] == pytest.approx((1.0, 3.0))
-    assert apart["VAE"] == pytest.approx((2.0, 3.0))
-    assert "(3.0 ×)" in capsys.readouterr().out
+def test_the_parameter_quiz_takes_only_the_exact_count():
+    """The lesson's quick check (hidden layer 400): 330,040 is right; 20 off either way is wrong."""
+    from vae_lessons.lesson import check
+    big = VAE(hidden_dim=400, latent_dim=20)
+    expected = sum(p.numel() for layer in (big.fc1, big.fc2_mean, big.fc2_logvar) for p in layer.parameters())
+    assert expected == (784 * 400 + 400) + 2 * (400 * 20 + 20) == 330_040
+    assert check(330_040, expected) and check((784 * 400 + 400) + 2 * (400 * 20 + 20), expected)
+    assert not check(330_020, expected) and not check(330_060, expected)
+
+
+# ---------------------------------------------------------------- section 5: the holes
+
+class Constant(torch.nn.Module):
+    """Encodes a picture as its first `dim` pixels; paints every pixel with the sigmoid of z's first number."""
+
+    def __init__(self, dim: int, vae: bool):
+        super().__init__()
+        self.dim, self.vae = dim, vae
+
+    def encode(self, x):
+        return (x[:, :self.dim], torch.zeros(len(x), self.dim)) if self.vae else x[:, :self.dim]
+
+    def decode(self, z):
+        return torch.sigmoid(z[:, :1]).expand(-1, 784)
+
+
+def test_the_hole_table_prints_a_row_per_recipe_with_each_models_share(capsys):
+    sure = {(name, r): torch.tensor([0.2, 0.9, 0.4, 0.95]) for name in ("plain autoencoder", "VAE") for r in figures.RECIPES}
+    holes = {key: (s < 0.5).float().mean().item() for key, s in sure.items()}
+    figures.hole_table(holes, sure)
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert "plain autoencoder" in header and "VAE" in header
+    assert [row.startswith(r) for row, r in zip(rows, figures.RECIPES)] == [True] * 4
+    assert rows[0].count("50% holes (61% sure)") == 2 and rows[-1].startswith("4 codes per recipe")
+
+
+def test_repaint_scores_repaint_from_the_code_and_the_vaes_centre(capsys):
+    x = torch.rand(50, 784)
+    models = {"plain autoencoder": Constant(2, vae=False), "VAE": Constant(2, vae=True)}
+    found = figures.repaint_scores(models, x, torch.zeros(50, dtype=torch.long), Judge())
+    for bce, named, repainted in (tuple(f.values()) for f in found.values()):
+        expected = F.binary_cross_entropy(torch.sigmoid(x[:, :1]).expand(-1, 784), x, reduction="sum") / 50
+        assert bce == pytest.approx(expected.item(), rel=1e-5) and repainted.shape == (50, 784)
+        assert named == pytest.approx((Judge()(repainted).argmax(dim=1) == 0).float().mean().item())
+    assert "plain autoencoder" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- the 2-D maps
@@ -163,6 +197,9 @@ class Judge(torch.nn.Module):
     def forward(self, x):
         logit = 8 * (x.mean(dim=1, keepdim=True) - 0.5)
         return torch.cat([-logit, logit, torch.zeros(len(x), 1), torch.full((len(x), 7), -20.0)], dim=1)
+
+    def predict(self, x):
+        return self(x).argmax(dim=1)
 
 
 def two_islands(n: int = 400):
@@ -209,9 +246,13 @@ def test_map_statistics_count_the_shares_the_lesson_prints(capsys):
     seam = s["seam"] & occupied   # the share of the points on a seam that are unsure, not the reverse
     assert f["unsure_seam"] == pytest.approx(unsure[seam].float().mean().item())
     lines = capsys.readouterr().out.splitlines()
-    row = next(line for line in lines if line.startswith("  at all the grid points"))
+    row = next(line for line in lines if line.startswith("holes, among all the grid points"))
     assert row.split()[-2:] == [f"{f['unsure']:.0%}"] * 2
-    assert any(line.startswith("500 paintings from z ~ N(0, I)") for line in lines)
+    assert f["island"] + f["seam"] + f["empty"] == pytest.approx(1)   # every grid point is one of the three
+    unsure_seams = (seam & unsure).sum() / unsure.sum()   # of the holes, the share on a seam
+    assert f["holes_on_seam"] == pytest.approx(unsure_seams.item())
+    assert f["random_holes"] == pytest.approx((torch.softmax(judge(model.decode(z)), 1).max(1).values < 0.5).float().mean().item())
+    assert any(line.startswith("500 paintings from z ~ N(0, I): holes") for line in lines)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -224,23 +265,28 @@ def test_the_map_table_lines_up_in_both_languages(lang, capsys):
     figures.map_statistics({"plain autoencoder": s, "VAE": s},
                            {"plain autoencoder": model.decode(z), "VAE": model.decode(z)}, judge)
     lines = capsys.readouterr().out.splitlines()
-    header, rows = lines[0], [line for line in lines[1:14] if not line.rstrip().endswith(("：", ":"))]
-    assert len(rows) == 12   # every row with a number ("–" where there was nothing to count)
+    header, rows = lines[0], lines[1:14]
+    assert len(rows) == 13   # every row with a number ("–" where there was nothing to count)
     # every row ends at the header's screen column: the numbers stand under the models' names
     assert {display_width(line) for line in rows} == {display_width(header)}
 
 
-def test_the_maps_figure_frames_each_unsure_painting_in_red():
+@pytest.mark.parametrize("name", ["plain autoencoder", "VAE"])
+def test_the_map_figure_frames_each_hole_in_red_in_text_a_projector_shows(name):
     images, labels = two_islands()
-    model, judge = TwoIslands(), Judge()
-    maps = {name: figures.survey(model, judge, images, labels, m=9, show=2) for name in ("plain autoencoder", "VAE")}
-    fig = figures.maps_figure(maps, labels)
-    frames = sum(len(ax.patches) for ax in fig.axes if ax.get_title().endswith("decode(z) at the grid points"))
-    unsure = sum(int((s["sure"][s["shown"]] < 0.5).sum()) for s in maps.values())
-    assert unsure > 0 and frames == unsure
-    # the maps say how many codes they draw, with dots big enough for a projector
-    maps_drawn = [ax for ax in fig.axes if ax.get_title().endswith("codes of 400 test digits")]
-    assert len(maps_drawn) == 2 and all(ax.collections[0].get_sizes()[0] >= 12 for ax in maps_drawn)
+    s = figures.survey(TwoIslands(), Judge(), images, labels, m=9, show=2)
+    fig = figures.map_figure(s, labels, name)
+    grid = next(ax for ax in fig.axes if ax.get_title() == "decode(z) at the black + grid points")
+    holes = int((s["sure"][s["shown"]] < 0.5).sum())
+    assert holes > 0 and len(grid.patches) == holes
+    # the map says whose codes it draws and how many, with dots big enough for a projector
+    (drawn,) = [ax for ax in fig.axes if ax.get_title().endswith("the codes of 400 test digits")]
+    assert drawn.get_title().startswith(name) and drawn.collections[0].get_sizes()[0] >= 12
+    texts = [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, *ax.get_xticklabels()) if t.get_text()]
+    assert min(t.get_fontsize() for t in texts) >= 12
+    assert fig.get_size_inches()[0] <= 14   # two panels per figure, not four
+    scatter = drawn.collections[0]
+    assert scatter.get_clim() == (-0.5, 9.5)   # the colour bar's ticks 0-9 sit at its blocks' centres
 
 
 def test_the_picker_follows_its_sliders_and_names_the_nearest_code():

@@ -316,13 +316,13 @@ def test_the_gap_table_rounds_unrounded_losses_so_its_parts_add_up(capsys):
     losses = [100 + 5 * torch.rand(1, generator=g).item() for _ in range(4)]
     figures.gap_table(*losses, RESCORED, resampled(0.3), history=history(3))
     out = capsys.readouterr().out
-    gap = float(re.search(r"= ([+-]\d+\.\d\d), made of", out).group(1))
+    gap = float(re.search(r"= ([+-]\d+\.\d\d), the sum of", out).group(1))
     parts = [float(line.split()[0]) for line in out.splitlines() if re.match(r"^  [+-]\d", line)]
     assert sum(parts) == pytest.approx(gap, abs=1e-9)
 
 
 @pytest.mark.parametrize("easier, says", [(1.0, "a little easier"), (-1.0, "knows them"),
-                                          (0.6, "does not show"), (-0.6, "does not show")])
+                                          (0.6, "no measurable overfitting"), (-0.6, "no measurable overfitting")])
 def test_the_gap_verdict_weighs_the_images_part_against_chance(easier, says, capsys):
     """0.6 against a chance spread of 0.3 is 2 standard deviations: not enough to call."""
     figures.gap_table(110.0, 100.0 + easier, 99.9, 100.0, RESCORED, resampled(0.3, easier), history=history(2))
@@ -397,12 +397,50 @@ def test_the_repaint_grids_have_a_row_per_photograph(shown_figures):
 
 def test_the_replay_widget_steps_through_every_photograph():
     names = list(STEPS)
-    live, panel = figures.replay(photos(names), torch.rand(10, 784), [str(d) for d in range(10)])
+    levels = {"fog": 543.0, "mean image": 200.0, "floor": 45.0}
+    live, panel = figures.replay(photos(names), torch.rand(10, 784), [str(d) for d in range(10)], levels)
     slider = live.controls["moment"]
     assert [value for _, value in slider.options] == names and slider.value == "epoch 2"
     play = panel.children[0]
     assert (play.min, play.max) == (0, len(names) - 1)
     slider.value = "step 20"
-    assert "after 20 steps" in live.output.value and live.image.value[:4] == b"\x89PNG"
+    assert live.image.value[:4] == b"\x89PNG"
+    curve = live.figure.axes[0]
+    assert "after 20 steps" in curve.get_title()
+    assert {round(line.get_ydata()[0]) for line in curve.get_lines() if line.get_linestyle() == "--"} == {200, 45}
     picture = live.snapshot([{"moment": "step 20"}, {"moment": "epoch 2"}])
     assert picture.data[:4] == b"\x89PNG"
+
+
+def test_reference_levels_are_fog_the_mean_image_and_the_floor(capsys):
+    probe = torch.rand(50, 784)
+    levels = figures.reference_levels(probe, torch.rand(300, 784))
+    assert levels["fog"] == pytest.approx(784 * math.log(2), rel=1e-5)
+    entropy = -(probe * probe.log() + (1 - probe) * (1 - probe).log()).sum(1).mean().item()
+    assert levels["floor"] == pytest.approx(entropy, rel=1e-3)
+    assert levels["floor"] < levels["mean image"]
+    assert "floor" in capsys.readouterr().out
+
+
+def test_the_camera_logs_every_step_and_photographs_the_chosen_moments():
+    from vae_lessons.models import VAE
+
+    torch.manual_seed(0)
+    model, probe = VAE(hidden_dim=32, latent_dim=20), torch.rand(300, 784)
+    camera = figures.Camera(model, probe, photo_steps=(2, 3), early=2, digits=20)
+    for step in range(1, 5):
+        camera.after_step(model, step, torch.tensor(10.0 * step), torch.tensor(1.0), 8)
+    camera.end_epoch(model, epoch=1)
+    camera.train_callback(1, model, {})
+    assert list(camera.snapshots) == ["step 0", "step 2", "step 3", "epoch 1", "epoch 2"]
+    assert camera.snapshots["epoch 2"].step == 8 and camera.steps_per_epoch == 4
+    assert len(camera.log) == 4 and camera.log[1] == (20.0, 1.0, 8)
+    assert len(camera.early_clouds) == 2 and camera.clouds_epoch_1[0].shape == (20, 20)
+
+
+def test_the_bootstrap_gap_centres_on_the_difference_of_the_means():
+    on_train, on_test = torch.full((500,), 101.0) + torch.rand(500), torch.full((400,), 100.0) + torch.rand(400)
+    draws = figures.bootstrap_gap(on_train, on_test, draws=50)
+    assert draws.shape == (50,)
+    assert draws.mean().item() == pytest.approx((on_train.mean() - on_test.mean()).item(), abs=0.05)
+    assert torch.equal(draws, figures.bootstrap_gap(on_train, on_test, draws=50))  # seeded

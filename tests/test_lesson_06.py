@@ -93,6 +93,19 @@ def dot_angle(a, b):  # the angle of that mistake, which its guard tests too
 # ---------------------------------------------------------------- the exercise
 
 
+def test_the_norm_histogram_shows_both_sets_of_norms_and_the_shell(shown, capsys):
+    figures.norm_histogram(torch.randn(1000, 20).norm(dim=1), torch.randn(1000, 20).norm(dim=1) * 0.9, 20)
+    ax = shown[0].axes[0]
+    assert ax.get_xlabel() == "distance from the centre" and len(ax.patches) == 2 * 45  # two histograms
+    assert "99% between" in capsys.readouterr().out  # the same range as the lab's meter
+
+
+def test_same_digit_pairs_pair_two_different_codes_of_one_digit():
+    digits = torch.arange(10).repeat(5)
+    pairs = figures.same_digit_pairs(digits, per_digit=3, seed=0)
+    assert len(pairs) == 30 and all(a != b and digits[a] == digits[b] for a, b in pairs)
+
+
 def test_the_cases_are_five_random_pairs_then_a_parallel_pair():
     ex = exercises()["slerp"]
     assert ex.trials == 6 and ex.reference is slerp
@@ -191,10 +204,10 @@ def test_seen_doing_names_what_each_row_was_measured_doing():
     labels = [[7] * 7, [7, 7, 7, 3, 3, 3, 3], [7] * 7, [7] * 7]
     ink = torch.tensor([[100.0, 40.0], [80.0, 80.0], [80.0, 82.0], [80.0, 84.0]])
     slant = torch.tensor([[0.1, 0.1], [0.0, 0.0], [-0.3, 0.3], [0.0, 0.05]])
-    expected = {12: "stroke weight", 1: "which digit", 3: "slant", 4: ""}
+    expected = {12: "stroke weight (and shape)", 1: "which digit", 3: "slant", 4: ""}
     assert figures.seen_doing([12, 1, 3, 4], labels, ink, slant) == expected
     set_language("zh")
-    in_chinese = {12: "笔画粗细", 1: "数字类别", 3: "倾斜", 4: ""}
+    in_chinese = {12: "笔画粗细（及形状）", 1: "数字类别", 3: "倾斜", 4: ""}
     assert figures.seen_doing([12, 1, 3, 4], labels, ink, slant) == in_chinese
 
 
@@ -370,7 +383,8 @@ def test_the_2d_map_names_every_digit_and_draws_the_priors_circles(shown):
     digits = torch.arange(300) % 10
     figures.two_d_map(torch.rand(49, 784), dots, digits)
     left, right = shown[0].axes[:2]
-    assert sorted(t.get_text() for t in right.texts) == [str(d) for d in range(10)]
+    assert sorted(t.get_text() for t in right.texts if t.get_text().isdigit()) == [str(d) for d in range(10)]
+    assert any(t.get_text().endswith("codes lie outside this square") for t in right.texts)  # none hidden silently
     assert sorted(p.radius for p in right.patches) == [1, 2]
     assert right.get_title() == "300 test digits' μ, and the prior's circles"
     assert left.get_xlim() == right.get_xlim() == (-3.5, 3.5)

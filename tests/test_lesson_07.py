@@ -1,8 +1,9 @@
-"""Lesson 07 without running the notebook: the learner's two formulas (`guided_eps`, `ddim_step`,
-checked through vae_lessons/exercises/stable_diffusion.py) accept right answers written in other
-words and name typical slips; the pipeline draws with whatever the learner wrote; the code the
-lesson teaches in its cells (the denoiser's forward pass, the DDPM loss, the guided DDIM sampler)
-computes what the package computes; the playground and the figures behave as the lesson says.
+"""Lesson 07 without running the notebook: the learner's three functions (`ddpm_loss`,
+`guided_eps`, `ddim_step`, checked through vae_lessons/exercises/stable_diffusion.py) accept right
+answers written in other words and name typical slips; the pipeline draws with whatever the
+learner wrote; the code the lesson teaches in its cells (the denoiser's forward pass, the loss's
+folded solution, the guided DDIM sampler) computes what the package computes; the judge's guards,
+the playground and the figures behave as the lesson says.
 (tests/test_exercises.py checks every listed mistake, in both languages.)"""
 
 import ast
@@ -154,17 +155,95 @@ def test_the_lessons_denoiser_forward_pass_is_the_denoisers(pipe):
         assert torch.allclose(denoise(other, x1, t[:2], text1), other(x1, t[:2], text1), atol=1e-5)
 
 
-def test_the_lessons_loss_is_the_package_loss_the_training_minimises(pipe):
-    ddpm_loss = lesson_functions()["ddpm_loss"]
+def notebook_solution(name: str) -> str:
+    """The code of the folded solution of the exercise that writes `name`, from the lesson's markdown."""
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        if cell.cell_type == "markdown" and f"def {name}(" in cell.source and "<summary>Solution</summary>" in cell.source:
+            return cell.source.split("<summary>Solution</summary>")[1].split("```python")[1].split("```")[0]
+    raise AssertionError(f"no folded solution for {name}")
+
+
+def test_the_lessons_folded_solution_of_the_loss_passes_and_is_the_package_loss(capsys):
+    scope = {"torch": torch, "F": F, "diffusion": D}
+    exec(notebook_solution("ddpm_loss"), scope)
+    assert verdict("ddpm_loss", scope["ddpm_loss"]) and "Correct!" in capsys.readouterr().out
+    net = D.Denoiser(width=16, blocks=1)
     x0, ids = torch.randn(64, 4, 7, 7), torch.randint(0, 10, (64,))
     for p_uncond in (0.1, 0.5):
         torch.manual_seed(3)
-        mine = ddpm_loss(pipe.denoiser, x0, ids, p_uncond)
+        mine = scope["ddpm_loss"](net, x0, ids, p_uncond)
         torch.manual_seed(3)
-        package = D.ddpm_loss(pipe.denoiser, x0, ids, p_uncond)
-        assert torch.allclose(mine, package, atol=1e-6) and mine.requires_grad
-    torch.manual_seed(4)
-    assert not torch.allclose(ddpm_loss(pipe.denoiser, x0, ids), package)  # a new draw, a new loss
+        assert torch.allclose(mine, D.ddpm_loss(net, x0, ids, p_uncond), atol=1e-6) and mine.requires_grad
+
+
+def test_the_lessons_loss_stub_is_not_answered_yet(capsys):
+    stub = lesson_functions()["ddpm_loss"]  # the exercise cell's empty function
+    assert not verdict("ddpm_loss", stub) and "Not answered yet" in capsys.readouterr().out
+
+
+def test_a_right_loss_written_otherwise_passes_and_a_detached_one_is_named(capsys):
+    def ddpm_loss(net, x0, ids, p_uncond=0.1):
+        ab = D.alphas_bar()
+        t = torch.randint(0, D.T, (len(x0),))
+        eps = torch.randn(x0.shape)
+        a = ab[t].view(-1, 1, 1, 1)
+        x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps
+        ids = torch.where(torch.rand(len(ids)) < p_uncond, D.EMPTY, ids)
+        return ((net(x_t, t, net.text_encoder(ids)) - eps) ** 2).mean()
+
+    assert verdict("ddpm_loss", ddpm_loss)
+    result = verdict("ddpm_loss", lambda *args: ddpm_loss(*args).item())
+    assert not result and "carries no gradient" in result.message
+
+
+def test_train_denoiser_minimises_the_loss_it_is_given():
+    calls = []
+
+    def counted(*args):
+        calls.append(1)
+        return D.ddpm_loss(*args)
+
+    net = D.Denoiser(width=16, blocks=1)
+    losses = D.train_denoiser(net, torch.randn(64, 4, 7, 7), torch.randint(0, 10, (64,)), steps=5, batch_size=8,
+                              loss_fn=counted, device="cpu")
+    assert len(calls) == 5 and len(losses) == 5
+
+
+# ---------------------------------------------------------------- the judge and its guards
+
+def test_the_digit_likeness_test_passes_real_digits_and_fails_noise(mnist_test):
+    vae = load_pretrained("mnist-vae-20")
+    real = D.repaint_error(mnist_test[0][:200], vae)
+    noise = D.repaint_error(torch.rand(50, 784, generator=torch.Generator().manual_seed(0)), vae)
+    assert real.shape == (200,) and noise.min() > real.quantile(0.99)
+    assert D.repaint_error(torch.zeros(2, 1, 28, 28), vae).isfinite().all()  # a blank picture does not divide by 0
+
+
+def test_adherence_counts_only_sure_and_digit_like_samples(mnist_test):
+    judge = load_pretrained("mnist-classifier")
+    x, y = mnist_test
+    samples = torch.stack([x[y == d][:5] for d in range(10)]).reshape(10, 5, 1, 28, 28)  # real digits, by row
+    assert D.digit_adherence(samples, judge).mean() > 0.9
+    assert D.digit_adherence(samples, judge, min_confidence=1.01).sum() == 0  # nobody is more than 100% sure
+    assert D.digit_adherence(samples, judge, digit_like=torch.zeros(50, dtype=torch.bool)).sum() == 0
+
+
+def test_decoded_latents_fade_because_of_the_shrinking_not_the_noise(pipe, mnist_test):
+    from vae_lessons.figures.stable_diffusion import fade_brightness
+
+    z0 = D.encode_latents(pipe.vae, mnist_test[0][:20]) * pipe.scale
+    fade = fade_brightness(pipe, z0, D.alphas_bar(), [0, 500, 999])
+    clean = fade["x_t"][0]
+    assert abs(fade["noise only"][-1] - clean) < 0.1 * clean and fade["shrink only"][1] < 0.05 * clean
+    assert fade["x_t"][-1] < 0.5 * clean
+
+
+def test_stable_diffusions_schedule_is_scaled_linear():
+    from vae_lessons.figures.stable_diffusion import sd_alphas_bar
+
+    ab = sd_alphas_bar()
+    betas = 1 - ab / torch.cat([torch.ones(1), ab[:-1]])
+    assert ab.shape == (D.T,) and torch.allclose(betas[[0, -1]], torch.tensor([0.00085, 0.012]), rtol=1e-3)
 
 
 @pytest.mark.parametrize("guidance, steps", [(D.DEFAULT_GUIDANCE, 5), (4.0, 3), (1.0, 2)])

@@ -63,8 +63,10 @@ class VAE(nn.Module):
 class Autoencoder(nn.Module):
     """The deterministic twin of `VAE`: one code per image, no distribution, no KL term.
 
-    It reconstructs well, but nothing asks its codes to fill the space, so a random point
-    between the clusters decodes to garbage. That gap is what the V in VAE fixes.
+    It reconstructs well, but nothing in its loss says where its codes should sit, so a random
+    z ~ N(0, I) mostly misses them and decodes to something that is not clearly a digit (lesson
+    02 measures it). Between two of its codes it does about as well as a VAE; what the V adds
+    is a place to draw codes from: the KL term pulls the VAE's codes towards N(0, I).
     """
 
     def __init__(self, hidden_dim: int = 256, latent_dim: int = 20):

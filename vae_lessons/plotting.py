@@ -24,13 +24,16 @@ from .models import flatten_images
 Images = torch.Tensor  # (N, 784) or (N, 1, 28, 28), values in [0, 1]
 
 
+DPI = 96  # a point is 1/72 inch at the 96 pixels per inch of CSS: "10 pt" text is 10 pt on screen
+
+
 def use_lesson_style() -> None:
     """Figures a class can read on a projector: text at 10 pt or more, crisp pixels.
 
     Figures stay small in inches (they are committed inside the notebooks) but never shrink
     their text below 10 pt; `show_images` draws each 28x28 digit at 2x its size or more.
     """
-    matplotlib.rcParams.update({"figure.figsize": (6, 3), "figure.dpi": 80, "savefig.dpi": 80,
+    matplotlib.rcParams.update({"figure.figsize": (6, 3), "figure.dpi": DPI, "savefig.dpi": DPI,
                                 "font.size": 11, "axes.titlesize": 12, "axes.labelsize": 11,
                                 "xtick.labelsize": 10, "ytick.labelsize": 10, "legend.fontsize": 10,
                                 "figure.titlesize": 12,
@@ -98,7 +101,7 @@ def label(text: str, /, **values) -> str:
     return tr(text, **values)
 
 
-TILE_INCHES = 0.75  # one 28-pixel digit: 60 screen pixels at 80 dpi, over 2x native size
+TILE_INCHES = 0.75  # one 28-pixel digit: 72 screen pixels at 96 dpi, over 2x native size
 
 
 def grid(images: Images, nrow: int = 10, padding: int = 2) -> torch.Tensor:

@@ -200,7 +200,7 @@ def show_round_trip(image: torch.Tensor, latents: torch.Tensor, decoded: torch.T
                     title: str | None = None) -> Figure:
     """photo | its latent's 4 channels (one colour scale, its bar below) | the decoded photo; the
     title counts the numbers on each side. Latent pixels are drawn at 2x their size or more."""
-    width, height, side, tile = 11.9, 5.6, 3.8, 1.7  # inches; a 64-pixel channel: 136 px at 80 dpi
+    width, height, side, tile = 11.9, 5.6, 3.8, 1.7  # inches; a 64-pixel channel: 163 px at 96 dpi
     fig = plt.figure(figsize=(width, height))
 
     def box(x: float, y: float, w: float, h: float):  # an axes placed in inches from the bottom left

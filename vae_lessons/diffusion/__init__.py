@@ -29,7 +29,7 @@ Everything is re-exported here: `from vae_lessons import diffusion; diffusion.De
 from .conv_vae import ConvVAE, encode_latents, kl_floor_step, kl_per_channel, latent_scale
 from .denoiser import Denoiser, ResBlock, timestep_embedding, timestep_frequencies
 from .pipeline import (LatentDiffusionPipeline, diversity, digit_adherence, mean_pairwise_distance,
-                       prompt_adherence, sample_digits)
+                       prompt_adherence, repaint_error, sample_digits)
 from .sampler import (DEFAULT_GUIDANCE, DEFAULT_STEPS, ddim_sample, ddim_step, guided_eps, noise_guess,
                       predict_x0)
 from .schedule import T, alphas_bar, ddim_timesteps, ddpm_loss, time_training_step, train_denoiser
@@ -43,5 +43,5 @@ __all__ = [
     "guided_eps", "predict_x0", "ddim_step", "noise_guess", "ddim_sample",
     "ConvVAE", "encode_latents", "kl_per_channel", "kl_floor_step", "latent_scale",
     "LatentDiffusionPipeline", "sample_digits", "digit_adherence", "prompt_adherence",
-    "mean_pairwise_distance", "diversity",
+    "mean_pairwise_distance", "diversity", "repaint_error",
 ]

@@ -1,5 +1,5 @@
 """The pipeline, text -> latent -> picture (Stable Diffusion's StableDiffusionPipeline, small),
-and how lesson 07 measures it: prompt adherence (does a referee read the digit asked for?) and
+and how lesson 07 measures it: prompt adherence (does a judge read the digit asked for?) and
 diversity (how different are the samples of one prompt?). Lesson 07, Parts 2 and 6
 (notebooks/07_stable_diffusion.ipynb).
 """
@@ -10,6 +10,7 @@ import math
 from typing import Callable, Iterable
 
 import torch
+from torch import nn
 
 from ..models import Classifier, ConvVAE, flatten_images
 from .denoiser import Denoiser
@@ -80,12 +81,31 @@ def sample_digits(pipe: LatentDiffusionPipeline, per_digit: int = 100, batch: in
 
 
 @torch.no_grad()
-def digit_adherence(samples: torch.Tensor, judge: Classifier) -> torch.Tensor:
+def digit_adherence(samples: torch.Tensor, judge: Classifier, min_confidence: float = 0.0,
+                    digit_like: torch.Tensor | None = None) -> torch.Tensor:
     """(10,) for samples shaped (10, n, ...) as `sample_digits` makes them: the fraction of row d
-    that the judge reads as the digit d."""
+    that the judge reads as the digit d, at least `min_confidence` sure (its softmax probability),
+    and, when `digit_like` (a boolean mask, one entry per sample) is given, that passes a
+    digit-likeness test too. With the defaults, the judge's top answer alone counts: a
+    classifier names a digit for anything, blobs and noise included."""
     n = samples.shape[1]
-    preds = judge.predict(samples.reshape(10 * n, 784).to(next(judge.parameters()).device)).cpu()
-    return (preds.reshape(10, n) == torch.arange(10)[:, None]).float().mean(1)
+    x = samples.reshape(10 * n, 784).to(next(judge.parameters()).device)
+    conf, preds = torch.softmax(judge(x.reshape(-1, 1, 28, 28)), dim=1).max(dim=1)
+    ok = (preds.cpu().reshape(10, n) == torch.arange(10)[:, None]) & (conf.cpu().reshape(10, n) >= min_confidence)
+    if digit_like is not None:
+        ok &= digit_like.cpu().reshape(10, n)
+    return ok.float().mean(1)
+
+
+@torch.no_grad()
+def repaint_error(images: torch.Tensor, vae: nn.Module) -> torch.Tensor:
+    """(N,) a digit-likeness test: the relative error |repainting - image|^2 / |image|^2 when a
+    VAE trained on digits alone (lesson 06's classic VAE, 20 numbers) repaints each image from
+    its mean code. Real digits come back close; blobs and noise do not, because the bottleneck
+    only has room for what digits have in common."""
+    x = flatten_images(images).to(next(vae.parameters()).device)
+    back = vae.decode(vae.encode(x)[0]).reshape(x.shape)
+    return (back - x).pow(2).sum(1) / x.pow(2).sum(1).clamp(min=1e-6)
 
 
 @torch.no_grad()

@@ -1,6 +1,6 @@
 """The noise schedule and the one training objective (DDPM), with the loop that minimises it.
-Lesson 07, Part 5 (notebooks/07_stable_diffusion.ipynb) writes `ddpm_loss` out in a cell; a test
-keeps the cell's code and this one computing the same loss.
+Lesson 07, Part 5 (notebooks/07_stable_diffusion.ipynb): the learner writes `ddpm_loss`
+(vae_lessons/exercises/stable_diffusion.py checks it) and trains a small denoiser with it.
 
     x_t = sqrt(ab[t]) * x_0 + sqrt(1 - ab[t]) * eps,   loss = MSE(denoiser(x_t, t, prompt), eps)
 """
@@ -49,14 +49,31 @@ def ddpm_loss(denoiser: nn.Module, x0: torch.Tensor, ids: torch.Tensor, p_uncond
 def train_denoiser(denoiser: nn.Module, latents: torch.Tensor, labels: torch.Tensor, *, steps: int = 6000,
                    batch_size: int = 128, lr: float = 2e-3, ema_decay: float = 0.995, p_uncond: float = 0.1,
                    seed: int = 0, device: str | torch.device | None = None,
-                   callback: Callable[[int, float], None] | None = None) -> list[float]:
+                   callback: Callable[[int, float], None] | None = None,
+                   loss_fn: Callable[..., torch.Tensor] | None = None, threads: int | None = None) -> list[float]:
     """Train on (scaled latents, digit labels) for `steps` batches; return the loss per step.
 
     `p_uncond` is how often the prompt is dropped (0 = no classifier-free guidance possible).
     The learning rate decays to zero on a cosine, and the weights kept at the end are an
     exponential moving average (EMA) of the trained ones: both give cleaner samples from a
-    short run. `callback(step, mean loss)` runs every 500 steps.
+    short run. `callback(step, mean loss)` runs every 500 steps. `loss_fn(denoiser, x0, ids,
+    p_uncond)` is the objective (default: `ddpm_loss`; lesson 07 passes the learner's own).
+    `threads` sets torch's CPU threads for the run (restored after): one is faster for a small
+    net on a busy CPU.
     """
+    loss_fn = loss_fn or ddpm_loss
+    saved_threads = torch.get_num_threads()
+    torch.set_num_threads(threads or saved_threads)
+    try:
+        return _train(denoiser, latents, labels, steps, batch_size, lr, ema_decay, p_uncond, seed, device, callback,
+                      loss_fn)
+    finally:
+        torch.set_num_threads(saved_threads)
+
+
+def _train(denoiser, latents, labels, steps, batch_size, lr, ema_decay, p_uncond, seed, device, callback,
+           loss_fn) -> list[float]:
+    """`train_denoiser`'s loop (see there)."""
     seed_everything(seed)
     device = pick_device(device)
     denoiser.to(device).train()
@@ -67,7 +84,7 @@ def train_denoiser(denoiser: nn.Module, latents: torch.Tensor, labels: torch.Ten
     losses = []
     for step in range(1, steps + 1):
         idx = torch.randint(0, len(latents), (batch_size,), device=device)
-        loss = ddpm_loss(denoiser, latents[idx], labels[idx], p_uncond)
+        loss = loss_fn(denoiser, latents[idx], labels[idx], p_uncond)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -15,7 +15,7 @@ from . import Exercise
 SIZES = (2, 5, 10, 20, 50)  # the lesson's capsule sizes: one trial each
 
 
-def package_repaint(x: torch.Tensor, mean: torch.Tensor, components: torch.Tensor) -> torch.Tensor:
+def pca_repaint(x: torch.Tensor, mean: torch.Tensor, components: torch.Tensor) -> torch.Tensor:
     """The package's PCA.encode then PCA.decode, with this mean and these directions."""
     fitted = SimpleNamespace(mean=mean, components=components)
     return PCA.decode(fitted, PCA.encode(fitted, x))
@@ -36,7 +36,7 @@ def repaint_inputs(trial: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor
 EXERCISES = [
     Exercise(
         name="pca_repaint",
-        reference=package_repaint,
+        reference=pca_repaint,
         inputs=repaint_inputs,
         trials=len(SIZES),
         mistakes={

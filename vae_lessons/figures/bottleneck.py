@@ -15,10 +15,11 @@ from typing import Callable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from ..i18n import tr
 from ..models import Classifier
-from ..plotting import label, show_images
+from ..plotting import DPI, label, show_images
 
 Errors = Mapping[int, float]  # capsule size k -> a score (error, read rate)
 METHODS = ("PCA", "autoencoder")
@@ -33,9 +34,9 @@ STRIP_SCALE = 3  # screen pixels per digit pixel in the lesson's two strips: leg
 
 
 def _strip(tiles: torch.Tensor, col_labels: Sequence[str], title: str, row_label: str | None = None) -> Figure:
-    """One row of digit tiles at STRIP_SCALE x their native size (at the lessons' 80 dpi), with
+    """One row of digit tiles at STRIP_SCALE x their native size (at the lessons' DPI), with
     12 pt column labels and a 13 pt title: a strip a class reads on a projector."""
-    width, height = STRIP_SCALE * (30 * len(tiles) + 2) / 80, STRIP_SCALE * 32 / 80  # inches
+    width, height = STRIP_SCALE * (30 * len(tiles) + 2) / DPI, STRIP_SCALE * 32 / DPI  # inches
     left = 0.9 if row_label else 0.1
     fig = plt.figure(figsize=(left + width + 0.1, height + 1.05))
     ax = fig.add_axes((left / (left + width + 0.1), 0.05 / (height + 1.05),
@@ -63,27 +64,44 @@ def pca_directions(mean: torch.Tensor, components: torch.Tensor) -> Figure:
     directions = components.T
     tiles = torch.cat([mean[None], 0.5 + directions / (2 * directions.abs().amax(dim=1, keepdim=True))])
     names = [label("mean")] + [label("dir {i}", i=i) for i in range(1, len(directions) + 1)]
-    return _strip(tiles, names, label("the average digit (black = 0) and PCA's first {n} directions (grey = 0)",
-                                      n=len(directions)), row_label="PCA")
+    title = label("the average digit (black = 0, white = 1) and PCA's first {n} directions\n"
+                  "(grey = 0, lighter +, darker -, each to its own scale; a direction's sign is arbitrary)",
+                  n=len(directions))
+    return _strip(tiles, names, title, row_label="PCA")
 
 
-def error_and_lead(pca_error: Errors, ae_error: Errors, lead: Errors, epochs: int) -> Figure:
-    """Left, both methods' test error by capsule size (a log axis, so 2 and 50 both show);
-    right, the autoencoder's lead over PCA in percent, orange where it wins, blue where it
-    loses: the two questions the learner guessed before training."""
+def error_and_lead(pca_error: Errors, ae_error: Errors, lead: Errors, epochs: int,
+                   black: float | None = None, average: float | None = None) -> Figure:
+    """Left, both methods' test error by capsule size (a log axis, so 2 and 50 both show),
+    with two scores for scale as labelled dashed lines (an all-black image's error, `black`,
+    and the average digit's, `average`: a capsule of 0 numbers); right,
+    the autoencoder's lead over PCA in percent, each bar labelled with its value and coloured
+    by the winner (orange, the autoencoder's colour on the left; blue, PCA's): the two
+    questions the learner guessed before training."""
     sizes = list(pca_error)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
     left.plot(sizes, [pca_error[k] for k in sizes], "o-", label=label("PCA (linear)"))
     left.plot(sizes, [ae_error[k] for k in sizes], "s-", label=label("autoencoder ({epochs} epochs)", epochs=epochs))
+    for name, value in ((label("all black"), black), (label("average digit"), average)):
+        if value is None:
+            continue
+        left.axhline(value, color="grey", linestyle="--", linewidth=1)
+        left.annotate(name, (sizes[-1], value), xytext=(0, 3), textcoords="offset points",
+                      ha="right", va="bottom", fontsize=10, color="dimgrey")
+    top = max(v for v in (black, average, *pca_error.values(), *ae_error.values()) if v is not None)
     left.set_xscale("log")
     left.set_xticks(sizes, labels=[str(k) for k in sizes])
     left.minorticks_off()
-    left.set(xlabel=label("capsule size k (numbers)"), ylabel=label("MSE per pixel (test)"),
-             title=label("reconstruction error"))
-    left.legend()
-    right.bar([str(k) for k in sizes], [100 * lead[k] for k in sizes],
-              color=["tab:orange" if lead[k] > 0 else "tab:blue" for k in sizes])
+    left.set(xlabel=label("capsule size k (numbers, log scale)"), ylabel=label("MSE per pixel (test)"),
+             title=label("reconstruction error"), ylim=(0, 1.15 * top))
+    left.legend(loc="upper left", bbox_to_anchor=(0, 0.86))
+    bars = right.bar([str(k) for k in sizes], [100 * lead[k] for k in sizes],
+                     color=["tab:orange" if lead[k] > 0 else "tab:blue" for k in sizes])
+    right.bar_label(bars, labels=[f"{lead[k]:.0%}" for k in sizes], padding=2, fontsize=10)
+    right.margins(y=0.25)
     right.axhline(0, color="black", linewidth=0.8)
+    right.legend(handles=[Patch(color="tab:orange", label=label("autoencoder better")),
+                          Patch(color="tab:blue", label=label("PCA better"))], loc="upper left")
     right.set(xlabel=label("capsule size k (numbers)"), ylabel=label("% less error than PCA"),
               title=label("the autoencoder's lead"))
     fig.tight_layout()
@@ -96,7 +114,8 @@ def returns_table(sizes: Sequence[int], per_number: Mapping[str, Sequence[float]
     the two totals (2 -> 10 and 10 -> 50) the lesson's diminishing-returns claims compare."""
     steps = list(zip(sizes, sizes[1:]))
     for name in per_number:
-        cut = ", ".join(f"{a} -> {b}: {p:.5f}" for (a, b), p in zip(steps, per_number[name]))
+        cut = tr("; ").join(tr("{a} -> {b}: {p:.5f}", a=a, b=b, p=p)
+                            for (a, b), p in zip(steps, per_number[name]))
         print(tr("{name}: error cut per extra number, {steps}", name=_shown(name), steps=cut))
         print(tr("             in total, 2 -> 10 numbers: {first:.4f}, 10 -> 50 numbers: {rest:.4f}",
                  first=cuts[name][0], rest=cuts[name][1]))
@@ -134,17 +153,16 @@ def misread(judge: Classifier, labels: Sequence[int],
     """Let the classifier `judge` read the figures' digits as each method repaints them at each
     size; print the ones it misreads (column, true digit, its guess) and return how many of them
     it reads right, by (method, size): the widget's row labels show these counts."""
-    print(tr("\nmisread among the 8 digits of the figures:"))
-    read_ok, lines = {}, []
+    read_ok, lines = {}, [tr("misread among the 8 digits of the figures:")]
     for name, by_size in repaintings.items():
         for k, images in by_size.items():
             guesses = judge.predict(images).tolist()
             wrong = [tr("the {digit} in column {column} as {guess}", digit=t, column=i + 1, guess=g)
                      for i, (t, g) in enumerate(zip(labels, guesses)) if t != g]
             read_ok[name, k] = len(labels) - len(wrong)
-            if wrong:
-                lines.append(tr("  {name}, {k} numbers: {wrong}", name=_shown(name), k=k, wrong=tr("; ").join(wrong)))
-    print("\n".join(lines) or tr("  none"))
+            lines.append(tr("  {name}, {k} numbers: {wrong}", name=_shown(name), k=k,
+                            wrong=tr("; ").join(wrong) or tr("none")))
+    print("\n".join(lines))
     return read_ok
 
 

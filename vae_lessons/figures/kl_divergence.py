@@ -28,7 +28,7 @@ TRAIN_DEFAULTS = {"lr_schedule": "constant"}     # training.train's default: wha
 GRID = torch.linspace(-6, 6, 600)                  # the z axis of the widget's left panel
 SIGMAS = torch.logspace(-1.3, 0.7, 200).tolist()   # 0.05 ... 5, the widget's σ slider range
 PRIOR = Normal(0.0, 1.0).log_prob(GRID).exp()
-MAP_POINTS = 2000                                  # memories drawn per panel of memory_maps
+MAP_POINTS = 2000                                  # memories drawn per map of memory_maps
 Stats = dict[float, dict]  # β -> what the lesson measured on that model
 
 
@@ -49,8 +49,8 @@ def memory_and_width(fig: Figure, mu: float, sigma: float, width_part: Callable[
     peak = 1 / (sigma * math.sqrt(2 * math.pi))  # the height of q at z = mu
     left.fill_between(GRID, PRIOR, color="0.85", label=label("prior N(0, 1)"))
     left.plot(GRID, q, color="tab:blue", label="q = N(μ, σ²)")
-    left.set(xlim=(-6, 6), ylim=(0, 1.1 * max(peak, 0.4)), xlabel="z", ylabel=label("density"))
-    left.legend(loc="upper left", frameon=False)
+    left.set(xlim=(-6, 6), ylim=(0, 1.6 * max(peak, 0.4)), xlabel="z", ylabel=label("density"))
+    left.legend(loc="upper left", frameon=False, ncol=2)   # in the headroom above both curves
     widths = [width_part(s) for s in SIGMAS]
     right.plot(SIGMAS, widths, color="0.4")
     right.plot([sigma], [width_part(sigma)], "o", color="tab:blue")
@@ -60,26 +60,36 @@ def memory_and_width(fig: Figure, mu: float, sigma: float, width_part: Callable[
     fig.tight_layout()
 
 
+def threshold_line(ax: plt.Axes) -> None:
+    """The 0.1-nat line between active and inactive dimensions: thick, red, and named."""
+    ax.axhline(ACTIVE_NATS, color="tab:red", ls="--", lw=2.2)
+    ax.annotate(label("0.1 nats"), (1.0, ACTIVE_NATS), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                textcoords="offset points", va="center", color="tab:red", fontsize=10)
+
+
 def kl_bars(kl_dims: torch.Tensor, name: str) -> None:
     """The KL each latent dimension of one model costs per image, the 0.1-nat line between
     active and inactive dimensions, and one printed line that sums it up."""
     _, ax = plt.subplots(figsize=(7.5, 2.4))
-    plot_kl_per_dimension(kl_dims, ax=ax, title=label("{name}: KL per latent dimension (dashed: 0.1 nats)",
-                                                      name=name))
-    ax.axhline(ACTIVE_NATS, color="k", ls="--", lw=0.8)
+    plot_kl_per_dimension(kl_dims, ax=ax, title=label("{name}: KL per latent dimension", name=name))
+    threshold_line(ax)
     plt.show()
     active = int((kl_dims > ACTIVE_NATS).sum())
-    print(tr("KL per image: {total:.1f} nats, spread over {active} active dimensions "
-             "(from {low:.2f} to {high:.2f} nats each); {inactive} inactive",
-             total=kl_dims.sum().item(), active=active, low=kl_dims.min().item(),
-             high=kl_dims.max().item(), inactive=len(kl_dims) - active))
+    numbers = dict(total=kl_dims.sum().item(), active=active, low=kl_dims.min().item(),
+                   high=kl_dims.max().item(), inactive=len(kl_dims) - active)
+    if active == len(kl_dims):
+        print(tr("KL per image: {total:.1f} nats, spread over {active} active dimensions "
+                 "(from {low:.2f} to {high:.2f} nats each); none inactive", **numbers))
+    else:
+        print(tr("KL per image: {total:.1f} nats, spread over {active} active dimensions "
+                 "(from {low:.2f} to {high:.2f} nats each); {inactive} inactive", **numbers))
 
 
 def bound_report(bce: torch.Tensor, kl: torch.Tensor, recorded: float) -> float:
     """The bound −ELBO = BCE + KL per test image, averaged, with the standard error of that
     average (mostly the spread between images; one draw of z each adds a little), read as a
     bound on log p(x), and the test loss recorded at training time to compare it with.
-    Returns the standard error, the ± the printed average carries."""
+    Returns the standard error, the ± the printed average carries over images."""
     loss = bce + kl
     mean = loss.mean().item()
     spread = (loss.std() / len(loss) ** 0.5).item()  # standard error of the average
@@ -88,8 +98,8 @@ def bound_report(bce: torch.Tensor, kl: torch.Tensor, recorded: float) -> float:
              bce=bce.mean().item(), kl=kl.mean().item(), loss=mean, spread=spread))
     print(tr("the KL is {share:.0%} of the loss; per pixel the bound is {per_pixel:.3f} nats",
              share=kl.mean().item() / mean, per_pixel=mean / 784))
-    print(tr("read as a bound: on average over test digits, log p(x) ≥ −{loss:.1f} nats "
-             "(strictly true for 0/1 pixels; with grey pixels BCE is a cross-entropy, see above)", loss=mean))
+    print(tr("a bound on log p(x) only for binarised (0/1) pixels; with MNIST's grey pixels "
+             "it is a cross-entropy score: {loss:.1f} nats per test digit", loss=mean))
     print(tr("the test loss recorded when the model was trained: {loss:.1f} nats", loss=recorded))
     return spread
 
@@ -101,8 +111,9 @@ def compare_recipes(models: dict[float, torch.nn.Module]) -> None:
         return str(m.meta.get(key, TRAIN_DEFAULTS.get(key) or tr("default")))
 
     for beta, m in models.items():
-        recipe = ", ".join(f"{key} {setting(m, key)}" for key in RECIPE)
-        print(tr("β = {beta:g}: trained with beta = {trained:g}; {recipe}",
+        recipe = reduce(lambda listed, item: tr("{listed}, {key}", listed=listed, key=item),
+                        [f"{key} {setting(m, key)}" for key in RECIPE])
+        print(tr("β = {beta:g}: trained with β = {trained:g}; {recipe}",
                  beta=beta, trained=m.meta["beta"], recipe=recipe))
     differ = [key for key in RECIPE if len({setting(m, key) for m in models.values()}) > 1]
     if not differ:
@@ -110,10 +121,6 @@ def compare_recipes(models: dict[float, torch.nn.Module]) -> None:
         return
     keys = reduce(lambda listed, key: tr("{listed}, {key}", listed=listed, key=key), differ)
     print(tr("Careful: apart from β, the recipes also differ in {keys}.", keys=keys))
-    if models[1.0].meta["epochs"] > max(models[b].meta["epochs"] for b in models if b != 1.0):
-        print(tr("The β = 1 model is the one every lesson uses, and it was trained longer. Its model card "
-                 "(vae_lessons/weights/MODEL_CARD.md) records what that bought: BCE + KL 102.6 nats with the "
-                 "80-epoch recipe, 101.3 with the longer one. A head start of about 1.3 nats: keep it in mind below."))
 
 
 def ink_and_grey(images: torch.Tensor) -> tuple[float, float]:
@@ -144,15 +151,17 @@ def loss_table(stats: Stats, z_length: torch.Tensor) -> None:
     """Per β: the two halves of the loss, the bound, the active dimensions, the median σ and
     where the memories sit, against the length of the random codes we will decode."""
     print(tr("On the 10,000 test digits (BCE and KL per image, in nats):"))
-    print(tr("   β |    BCE     KL BCE + KL | active dims | median σ | mean ‖μ‖"))
+    print(tr("   β |    BCE     KL BCE + KL | active dims | μ varies in | median σ, active | mean ‖μ‖"))
     for beta, s in stats.items():
-        print(tr("{beta:4g} | {bce:6.1f} {kl:6.1f} {total:8.1f} | {active:5d} of 20 | {sigma:8.3g} | {length:8.1f}",
+        print(tr("{beta:4g} | {bce:6.1f} {kl:6.1f} {total:8.1f} | {active:5d} of 20 | {varies:5d} of 20 | "
+                 "{sigma:16.2g} | {length:8.1f}",
                  beta=beta, bce=s["bce"], kl=s["kl"], total=s["bce"] + s["kl"], active=s["active"],
-                 sigma=s["median_sigma"], length=s["mean_length"]))
+                 varies=s["varies"], sigma=s["median_sigma"], length=s["mean_length"]))
     (first, s_first), *rest = stats.items()
     shares = tr("β = {beta:g}: {share:.1%}", beta=first, share=s_first["no_farther_than_random"])
     shares += "".join(tr(", β = {beta:g}: {share:.1%}", beta=b, share=s["no_farther_than_random"]) for b, s in rest)
-    print(tr("(a random code z ~ N(0, I) has mean length {mean:.1f}; the longest of the 500 is {longest:.1f}. "
+    print(tr("(active: average KL above 0.1 nats; μ varies: the variance of μ over the test digits is above 0.01.\n"
+             "A random code z ~ N(0, I) has mean length {mean:.1f}; the longest of the 500 is {longest:.1f}. "
              "Memories no farther out than that: {shares})",
              mean=z_length.mean().item(), longest=z_length.max().item(), shares=shares))
 
@@ -197,45 +206,65 @@ def random_decode_grid(stats: Stats) -> None:
 
 def kl_panels(stats: Stats) -> None:
     """The KL per latent dimension of each model side by side, the 0.1-nat line in each: which
-    dimensions each β keeps active (the first panel on a log scale, its KL is so large)."""
-    fig, axes = plt.subplots(1, len(stats), figsize=(11, 2.8))
+    dimensions each β keeps active. β = 0's KL is so large that its panel has its own log scale;
+    the others share one linear scale, so their bars compare by height."""
+    fig, axes = plt.subplots(1, len(stats), figsize=(11, 3.4))
+    top = 1.1 * max(s["kl_dims"].max().item() for b, s in stats.items() if b > 0)
     for ax, (beta, s) in zip(axes, stats.items()):
         plot_kl_per_dimension(s["kl_dims"], ax=ax,
                               title=label("β = {beta:g}: {active} active", beta=beta, active=s["active"]))
-        ax.axhline(ACTIVE_NATS, color="k", ls="--", lw=0.8)
-        ax.set(xticks=range(0, 20, 5), ylabel=label("nats"))   # every panel: each has its own scale
+        threshold_line(ax)
+        ax.set(xticks=range(0, 20, 5), ylabel=label("nats"))
+        if beta > 0:
+            ax.set_ylim(0, top)
     axes[0].set_yscale("log")
+    axes[0].set_title(label("β = {beta:g}: {active} active (log scale)", beta=0, active=stats[0.0]["active"]))
     fig.suptitle(label("KL per latent dimension (dashed: 0.1 nats; active above, inactive below)"))
     fig.tight_layout()
     plt.show()
 
 
-def memory_maps(stats: Stats, test_y: torch.Tensor, points: int = MAP_POINTS) -> dict[float, float]:
-    """Where the memories sit, as a picture: per β (a column), the centres μ of the first test
-    digits in that model's two most used dimensions (largest KL), coloured by digit, with the
-    circle that holds 86% of z ~ N(0, I) in two dimensions (radius 2). Top row: every panel on
-    one scale that shows all the memories; bottom row: every panel zoomed to the circle.
+def most_varied(mu: torch.Tensor, k: int = 2) -> list[int]:
+    """The k dimensions in which μ varies most over the images: the ones the model uses most
+    (a large KL alone can also come from a tiny σ)."""
+    return mu.var(0).argsort(descending=True)[:k].tolist()
+
+
+def memory_maps(stats: Stats, test_y: torch.Tensor, z_length: torch.Tensor,
+                points: int = MAP_POINTS) -> dict[float, float]:
+    """Where the memories sit, per β (a column). Top: in all 20 dimensions, the distance ‖μ‖ of
+    every memory from the centre, beside the lengths ‖z‖ of the random codes (one shared axis).
+    Bottom: the centres μ of the first test digits in the model's two most varied dimensions,
+    coloured by digit, with the circle that holds 86% of z ~ N(0, I) in two dimensions (radius 2).
     Prints and returns, per β, the share of those memories inside the circle."""
-    fig, axes = plt.subplots(2, len(stats), figsize=(12.5, 8.6), layout="constrained")
-    pairs = {b: s["kl_dims"].argsort(descending=True)[:2].tolist() for b, s in stats.items()}
+    fig, axes = plt.subplots(2, len(stats), figsize=(12.5, 7.8), layout="constrained",
+                             gridspec_kw={"height_ratios": (1, 1.7)})
+    lengths = {b: s["mu"].norm(dim=1).cpu() for b, s in stats.items()}
+    bins = torch.linspace(0, max(v.max().item() for v in lengths.values()) * 1.02, 60)
+    pairs = {b: most_varied(s["mu"]) for b, s in stats.items()}
     shown = {b: s["mu"][:points, pairs[b]].cpu() for b, s in stats.items()}
-    everything = torch.cat(list(shown.values()))
-    low = everything.quantile(0.002, dim=0).clamp(max=-2.5).floor().tolist()    # the circle always in view
-    high = everything.quantile(0.998, dim=0).clamp(min=2.5).ceil().tolist()
-    zooms = [((low[0], high[0]), (low[1], high[1])), ((-4, 4), (-4, 4))]
-    for row, ((xlim, ylim), size) in enumerate(zip(zooms, (8, 16))):
-        for ax, (beta, xy) in zip(axes[row], shown.items()):
-            dots = ax.scatter(xy[:, 0], xy[:, 1], c=test_y[:points].cpu(), cmap="tab10", vmin=-0.5, vmax=9.5,
-                              s=size, alpha=0.7, linewidths=0, antialiased=False)
-            ax.add_patch(Circle((0, 0), 2, fill=False, ls="--", ec="black", lw=2))
-            ax.set(xlim=xlim, ylim=ylim, xlabel=f"z[{pairs[beta][0]}]", ylabel=f"z[{pairs[beta][1]}]")
-            ax.set_aspect("equal")
-            ax.set_title(f"β = {beta:g}" if row == 0 else label("β = {beta:g}, near the centre", beta=beta))
-    fig.colorbar(dots, ax=axes.ravel().tolist(), ticks=range(10), label=label("digit"), shrink=0.6)
-    axes[0, 0].plot([], [], ls="--", color="black", lw=2, label=label("86% of z ~ N(0, I)"))
-    fig.legend(loc="outside lower center", fontsize=11, frameon=False)
-    fig.suptitle(label("where the memories sit: μ of {n:,} test digits in each model's two most used "
-                       "dimensions;\ntop row: one scale for all three; bottom row: zoomed to the circle", n=points))
+    colours = plt.get_cmap("tab10")
+    for hist, ax, (beta, xy) in zip(axes[0], axes[1], shown.items()):
+        hist.hist(z_length.cpu(), bins=bins, density=True, color="0.6", label=label("random codes ‖z‖"))
+        hist.hist(lengths[beta], bins=bins, density=True, color="tab:blue", alpha=0.75,
+                  label=label("memories ‖μ‖"))
+        hist.set(title=label("β = {beta:g}: all 20 dimensions", beta=beta),
+                 xlabel=label("distance from the centre"), yticks=[])
+        for digit in range(10):
+            here = test_y[:points].cpu() == digit
+            ax.scatter(xy[here, 0], xy[here, 1], s=22, color=colours(digit), alpha=0.85, linewidths=0,
+                       label=str(digit))
+        ax.add_patch(Circle((0, 0), 2, fill=False, ls="--", ec="black", lw=2.5))
+        ax.set(xlim=(-4, 4), ylim=(-4, 4), xlabel=f"z[{pairs[beta][0]}]", ylabel=f"z[{pairs[beta][1]}]",
+               title=label("β = {beta:g}: two of the 20 dimensions", beta=beta))
+        ax.set_aspect("equal")
+    axes[0, 0].legend(loc="upper right", frameon=False)
+    axes[1, -1].legend(title=label("digit"), loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
+                       markerscale=1.8)
+    axes[1, 0].plot([], [], ls="--", color="black", lw=2.5, label=label("86% of z ~ N(0, I)"))
+    fig.legend(handles=axes[1, 0].get_legend_handles_labels()[0][-1:], loc="outside lower center", frameon=False)
+    fig.suptitle(label("where the memories sit: top, how far each lies from the centre in all 20 dimensions;\n"
+                       "bottom, μ of {n:,} test digits in the two dimensions where μ varies most", n=points))
     plt.show()
     inside = {b: (xy.norm(dim=1) < 2).float().mean().item() for b, xy in shown.items()}
     (first, share), *rest = inside.items()
@@ -262,14 +291,14 @@ def redraw_results(plain: torch.Tensor, tries: dict[str, torch.Tensor], change: 
     """What redrawing dimensions of β = 8's codes does: the average change of a pixel and how
     often the classifier reads another digit, then the first eight digits each way."""
     names = {"inactive": tr("all {n} inactive", n=n_inactive),
-             "weakest": tr("active #{d} (least used)", d=weakest),
-             "strongest": tr("active #{d} (most used)", d=strongest)}
+             "weakest": tr("active z[{d}] (least used)", d=weakest),
+             "strongest": tr("active z[{d}] (most used)", d=strongest)}
     print(tr("β = 8, first 500 test digits. Redrawn at random:"))
     print(tr("                             | average change of a pixel | the classifier now reads another digit"))
     for key, name in names.items():
         print(tr("{name:>28} | {change:25.4f} | {flip:.0%}", name=name, change=change[key], flip=flips[key]))
     rows = [label("decode of μ"), label("{n} inactive\nredrawn", n=n_inactive),
-            label("#{d} redrawn\n(least used)", d=weakest), label("#{d} redrawn\n(most used)", d=strongest)]
+            label("z[{d}] redrawn\n(least used)", d=weakest), label("z[{d}] redrawn\n(most used)", d=strongest)]
     show_images(torch.cat([plain[:8]] + [tries[key][:8] for key in names]), nrow=8, row_labels=rows,
                 col_labels=[str(int(y)) for y in test_y[:8]],
                 title=label("β = 8: which dimensions does the painter use?"))

@@ -23,29 +23,33 @@ from matplotlib.figure import Figure
 from ..i18n import tr
 from ..models import VAE
 from ..plotting import grid, label, show_images
-from .latent_sampling_lab import (draw_lab, enlarged, ink_and_slant, mid_grey, on_screen,  # the lesson calls
-                                  same_digit_share, traversal_change)  # these as figures.<name> too
+from .latent_sampling_lab import (draw_lab, enlarged, ink_and_slant, mid_grey, norm_and_judge,  # the lesson
+                                  on_screen, same_digit_pairs, same_digit_share, traversal_change)  # calls these too
 
 if TYPE_CHECKING:
     from ..widgets import LatentExplorer
 
 Judge = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]  # images -> (confidence, label)
-COLUMNS = [str(k) for k in range(10)]  # column k of a grid of ten: draw k, test digit #k
 
 
 def samples_and_reconstructions(samples: torch.Tensor, recon: torch.Tensor) -> None:
-    """Ten prior draws above ten reconstructions: the gap that the rest of the lesson explains."""
-    show_images(torch.cat([samples[:10], recon[:10]]), nrow=10, row_labels=["decode(z)", "decode(μ)"],
-                col_labels=COLUMNS,
-                title=label("column k: prior draw k (top), test digit #k reconstructed (bottom)"))
+    """Ten prior draws, then ten reconstructions, in two separate strips: the gap the lesson explains."""
+    show_images(samples[:10], nrow=10, row_labels=["decode(z)"], title=label("ten draws z from the prior"))
+    show_images(recon[:10], nrow=10, row_labels=["decode(μ)"], col_labels=[f"#{k}" for k in range(10)],
+                title=label("test digits #0–9, reconstructed"))
     plt.show()
 
 
-def pushed_draws(pushed: dict[int, torch.Tensor]) -> None:
-    """The first ten prior draws at each scale s, one row per s: do far-out codes paint blobs?"""
-    show_images(torch.cat([images[:10] for images in pushed.values()]), nrow=10,
-                row_labels=["decode(z)" if s == 1 else f"decode({s}·z)" for s in pushed], col_labels=COLUMNS,
-                title=label("the same prior draws k, pushed further out"))
+def pushed_draws(pushed: dict[int, torch.Tensor], judge: Judge) -> None:
+    """The first ten prior draws at each scale s, one strip per s, each tile headed by the
+    judge's label and confidence: do far-out codes paint blobs?"""
+    fig, axes = plt.subplots(len(pushed), 1, figsize=(8.9, 1.45 * len(pushed) + 0.5))
+    for ax, (s, images) in zip(axes, pushed.items()):
+        sure, said = judge(images[:10])
+        show_images(images[:10], ax=ax, row_labels=["decode(z)" if s == 1 else label("decode({s}·z)", s=s)],
+                    col_labels=[f"{d} ({c:.2f})" for d, c in zip(said.tolist(), sure.tolist())])
+    fig.suptitle(label("prior draws 0–9, pushed further out; above each: the judge's label (confidence)"))
+    fig.tight_layout()
     plt.show()
 
 
@@ -83,9 +87,9 @@ def norm_histogram(prior_norms: torch.Tensor, mu_norms: torch.Tensor, dim: int) 
 
 
 def norm_summary(name: str, norms: torch.Tensor) -> None:
-    """One line about a set of norms: its mean, where 98% of it lies, and its share near the centre."""
-    print(tr("{name:15s} ‖·‖: mean {mean:.2f}, 98% between {low:.2f} and {high:.2f}, below 2.5: {near:.2%}",
-             name=name, mean=norms.mean(), low=norms.quantile(0.01), high=norms.quantile(0.99),
+    """One line about a set of norms: its mean, where 99% of it lies (as the lab's meter), and its share near the centre."""
+    print(tr("{name:15s} ‖·‖: mean {mean:.2f}, 99% between {low:.2f} and {high:.2f}, below 2.5: {near:.2%}",
+             name=name, mean=norms.mean(), low=norms.quantile(0.005), high=norms.quantile(0.995),
              near=(norms < 2.5).float().mean()))
 
 
@@ -192,7 +196,7 @@ def midpoint_report(model: VAE, judge: Judge, mid: dict[str, torch.Tensor], ends
 def traversal_grid(rows: torch.Tensor, dims: list[int], kl_per_dim: torch.Tensor, digit: torch.Tensor) -> None:
     """Traversal rows (dimensions, 7 steps, 784) of test digit #0, each labelled with its
     dimension and its KL; columns: the value given to that dimension, from −3 to +3."""
-    show_images(rows.reshape(-1, 784), nrow=rows.shape[1], row_labels=[f"z[{i}]  KL {kl_per_dim[i]:.1f}" for i in dims],
+    show_images(rows.reshape(-1, 784), nrow=rows.shape[1], row_labels=[f"z[{i}]  KL {kl_per_dim[i]:.1f} " + label("nats") for i in dims],
                 col_labels=["−3", "−2", "−1", "0", "+1", "+2", "+3"],
                 title=label("test digit #0 (a {digit}); each row sets one z[i] to the column's value", digit=digit))
     plt.show()
@@ -211,7 +215,7 @@ def traversal_table(dims: list[int], kl_per_dim: torch.Tensor, change: torch.Ten
 def seen_doing(dims: list[int], labels: list[list[int]], ink: torch.Tensor, slant: torch.Tensor) -> dict[int, str]:
     """The words for what each traversal row was measured doing, for the lab's sliders: "which
     digit" when the judge's label changes along the row, else "slant" when the slant changes
-    clearly (by over 0.3) and more than the ink, else "stroke weight" when one end has over 1.5
+    clearly (by over 0.3) and more than the ink, else "stroke weight (and shape)" when one end has over 1.5
     times the ink of the other, else nothing. The lab shows what this run measured, never a word
     typed in."""
     seen = {}
@@ -219,7 +223,7 @@ def seen_doing(dims: list[int], labels: list[list[int]], ink: torch.Tensor, slan
         ratio = (max(ink[r, 0], ink[r, -1]) / min(ink[r, 0], ink[r, -1])).item()
         tilt = abs(slant[r, -1] - slant[r, 0]).item() / 0.3  # above 1: a clear change of slant
         seen[i] = (tr("which digit") if len(set(labels[r])) > 1 else tr("slant") if tilt > max(1, ratio / 1.5)
-                   else tr("stroke weight") if ratio > 1.5 else "")
+                   else tr("stroke weight (and shape)") if ratio > 1.5 else "")
     return seen
 
 
@@ -259,10 +263,10 @@ class LabFilm:
 
     def show(self, title: str) -> None:
         """The snapshots in a row, each captioned with its moment and its ‖z‖."""
-        fig, ax = plt.subplots(figsize=(0.9 * len(self.frames) + 1.1, 2.2))
+        fig, ax = plt.subplots(figsize=(1.05 * len(self.frames) + 0.3, 2.6))  # tiles about 3x native size
         captions = [caption + (f"\n‖z‖ {n:.1f}" if n is not None else "\n") for caption, _, n in self.frames]
-        show_images(self.pictures, nrow=len(self.frames), ax=ax, row_labels=[label("the lab")], col_labels=captions)
-        ax.set_title(title, pad=50)
+        show_images(self.pictures, nrow=len(self.frames), ax=ax, col_labels=captions)
+        ax.set_title(title, pad=36)
         fig.tight_layout()
         plt.show()
 
@@ -299,6 +303,8 @@ def two_d_map(tiles: torch.Tensor, dots: torch.Tensor, dot_labels: torch.Tensor)
     for radius in (1, 2):
         b.add_patch(plt.Circle((0, 0), radius, fill=False, ls="--", lw=1.5, color="k"))
     b.set(title=label("{n:,} test digits' μ, and the prior's circles", n=len(dots)))
+    outside = (dots.abs() > edge).any(1).sum().item()  # codes beyond the drawn square
+    b.text(0.02, 0.02, label("{k} codes lie outside this square", k=outside), transform=b.transAxes, fontsize=10)
     for ax in (a, b):
         ax.set(xlim=(-edge, edge), ylim=(-edge, edge), aspect="equal", xticks=range(-3, 4), yticks=range(-3, 4),
                xlabel="z[0]", ylabel="z[1]")
@@ -311,8 +317,8 @@ def two_d_report(inside: dict[int, float], same: float, conf: torch.Tensor, loss
     their clumping, the judge on the painted tiles, the test loss of the 2-D and 20-D models."""
     print(tr("test codes within radius 1: {in1:.0%} (prior: 39%), within radius 2: {in2:.0%} (prior: 86%)",
              in1=inside[1], in2=inside[2]))
-    print(tr("of 2,000 test codes, {same:.0%} have a nearest neighbour of the same digit (10% if codes ignored "
-             "the digit)", same=same))
+    print(tr("of 2,000 test codes, {same:.0%} have a nearest neighbour of the same digit (about 10% by "
+             "chance: each digit is a tenth of the test set)", same=same))
     print(tr("judge on the 49 painted tiles: mean confidence {conf:.2f}, {named:.0%} above 0.5",
              conf=conf.mean(), named=(conf > 0.5).float().mean()))
     print(tr("test loss per image: 2-D model {two:.1f}, 20-D model {twenty:.1f} (lower is better)",

@@ -137,3 +137,21 @@ def draw_lab(lab, texts: dict[str, str], title: str) -> None:
     ax.set_title(texts["sliders"], fontsize=12, loc="left")
     fig.suptitle(title, fontsize=13)
     plt.show()
+
+
+def same_digit_pairs(digits: torch.Tensor, per_digit: int, seed: int) -> list[tuple[int, int]]:
+    """`per_digit` random pairs of two different test digits of the same class, for each class."""
+    g = torch.Generator().manual_seed(seed)
+    pairs = []
+    for d in range(10):
+        idx = (digits.cpu() == d).nonzero().squeeze(1)
+        picks = torch.stack([torch.randperm(len(idx), generator=g)[:2] for _ in range(per_digit)])
+        pairs += [tuple(pair) for pair in idx[picks].tolist()]
+    return pairs
+
+
+def norm_and_judge(model: VAE, judge, codes: dict[str, torch.Tensor]) -> dict[str, tuple[float, float]]:
+    """For each set of codes: its mean ‖z‖ and the judge's mean confidence in their decodes."""
+    with torch.no_grad():
+        return {name: (z.norm(dim=1).mean().item(), judge(model.decode(z))[0].mean().item())
+                for name, z in codes.items()}

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from torch.distributions import Normal
 
 from ..i18n import tr
-from ..plotting import label, show_images
+from ..plotting import DPI, label, show_images
 
 Grads = dict[str, Optional[torch.Tensor]]  # layer name -> its weight gradient, None where none arrived
 
@@ -38,6 +38,8 @@ def shifted_samples(fig: Figure, eps: torch.Tensor, z: torch.Tensor, mu: float, 
         ax.plot([e, zi], [-0.05, -0.12], color="tab:orange", lw=0.8)
     ax.plot(z[:10], torch.full((10,), -0.12), "o", color="tab:orange", ms=4,
             label=label("10 samples z,\nlinked to their ε"))
+    ax.plot(eps[:10], torch.full((10,), -0.05), "o", mfc="white", mec="tab:orange", ms=4,
+            label=label("their ε"))
     ax.set(xlim=(-6, 6), ylim=(-0.17, max(0.5, 1.15 / (sigma * math.sqrt(2 * math.pi)))),
            xlabel=label("value of ε (grey) and of z (blue)"), ylabel=label("density"), yticks=[])
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
@@ -65,8 +67,8 @@ def estimator_histograms(pathwise: torch.Tensor, score: torch.Tensor, truth: flo
     bins = ESTIMATE_BINS.numpy()
     ax.hist(score.clamp(max=25).numpy(), bins=bins, color="tab:red", alpha=0.55,
             label=label("score function (REINFORCE)"))
-    ax.hist(pathwise.numpy(), bins=bins, color="tab:blue", alpha=0.7,
-            label=label("pathwise (z = μ + σ·ε)"))
+    ax.hist(pathwise.numpy(), bins=bins, histtype="step", color="tab:blue", lw=2,
+            label=label("pathwise (z = μ + σ·ε)"))   # an outline: the red bars stay visible
     ax.axvline(truth, color="k", ls="--", lw=1.2, label=label("true gradient 2μ = {truth:g}", truth=truth))
     ax.set(title=label("10,000 one-draw estimates of d/dμ E[z²]"),
            xlabel=label("estimate (values above 25 are drawn at 25)"),
@@ -89,16 +91,20 @@ def estimator_summary(pathwise: torch.Tensor, score: torch.Tensor, truth: float)
 
 # ---------------------------------------------------------------- sections 5 and 6: one 7
 
+DIFF_LIMIT = 0.2   # the difference maps' colour scale, ±0.2: typical changes (~0.05) stay visible
+
+
 def seven_row(seven: torch.Tensor, centre: torch.Tensor, paintings: torch.Tensor) -> Figure:
     """Top row: the input 7, the decode of its μ, and the decodes of its samples. Bottom row,
     under each decode of a sample: how it differs from the decode of μ, red where it is brighter,
-    blue where darker, on one symmetric scale with a labelled colour bar (white = no change)."""
+    blue where darker, on one symmetric scale of ±DIFF_LIMIT (larger changes are drawn at the
+    scale's ends, which the colour bar's pointed ends say) with a labelled colour bar (white = no change)."""
     n = len(paintings)
     diff = (paintings - centre).cpu()
-    limit = max(math.ceil(diff.abs().max().item() * 10) / 10, 0.1)   # symmetric: white is 0
-    width = 2.2 * (30 * (n + 2) + 2) / 80         # inches: 2.2x native size at 80 dpi
-    fig = plt.figure(figsize=(width + 2.4, 2.6))
-    row = [(1.3 / (width + 2.4), y / 2.6, width / (width + 2.4), 0.88 / 2.6) for y in (1.0, 0.1)]
+    limit = DIFF_LIMIT
+    width = 2.2 * (30 * (n + 2) + 2) / DPI        # inches: 2.2x native size
+    fig = plt.figure(figsize=(width + 2.4, 2.9))
+    row = [(1.3 / (width + 2.4), y / 2.9, width / (width + 2.4), 0.88 / 2.9) for y in (1.0, 0.1)]
     top, bottom = fig.add_axes(row[0]), fig.add_axes(row[1])
     show_images(torch.cat([seven, centre, paintings]), nrow=n + 2, ax=top,
                 col_labels=[label("input"), "μ"] + [f"z{i}" for i in range(1, n + 1)],
@@ -114,10 +120,12 @@ def seven_row(seven: torch.Tensor, centre: torch.Tensor, paintings: torch.Tensor
     bottom.tick_params(length=0)
     for spine in bottom.spines.values():
         spine.set_visible(False)
-    bar = fig.colorbar(image, cax=fig.add_axes((row[1][0] + row[1][2] + 0.01, row[1][1], 0.012, row[1][3])))
+    bar = fig.colorbar(image, extend="both", cax=fig.add_axes((row[1][0] + row[1][2] + 0.01, row[1][1], 0.012, row[1][3])))
     bar.set_label(label("brightness\nchange"))
+    bar.set_ticks([-limit, 0, limit])
     top.set_title(label("a test 7: the input, the decode of μ, eight decodes of z = μ + σ·ε\n"
-                        "and, below, how each differs from the decode of μ (red: brighter, blue: darker)"),
+                        "and, below, how each differs from the decode of μ (red: brighter, blue: darker;\n"
+                        "changes beyond ±0.2 are drawn as ±0.2)"),
                   pad=22)
     plt.show()
     return fig

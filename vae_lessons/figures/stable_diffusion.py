@@ -2,15 +2,15 @@
 
 The lesson's cells keep what they teach (the noising formula, the denoiser's forward pass, the
 loss, the sampler, the guidance sweep) and call these for the layout: heatmaps of latents, the
-judge's tables, the guidance curves, the playground's static picture, the cost table. Text
-goes through `label` (figures) and `tr` (printing); its Chinese is in the lesson's catalog.
+noise schedule, the training curve, the judge's tables, the guidance curves, the playground's
+static picture, the cost table. Text goes through `label` (figures) and `tr` (printing); its
+Chinese is in the lesson's catalog. The measurements with no text of their own are in
+figures/diffusion_measures.py (re-exported here).
 """
 
 from __future__ import annotations
 
-import html
 import io
-import re
 import statistics
 from typing import Sequence
 
@@ -22,6 +22,8 @@ from torch import nn
 from .. import diffusion
 from ..i18n import tr
 from ..plotting import label, show_images
+from .diffusion_measures import (print_table, _strip_axes, _walk_length, confidence, fade_brightness,  # noqa: F401
+                                 noised_pixels, repainting_diversity, sd_alphas_bar, vae_cost, widget_message)
 
 LATENT_LIMIT = 3.0  # heatmap colour range of scaled latents: +-3 standard deviations
 
@@ -32,7 +34,7 @@ def capsule_channels(vae: nn.Module, digit: torch.Tensor, kl: torch.Tensor) -> N
     with torch.no_grad():
         mu = vae.encode(digit.reshape(1, 784))[0][0].cpu()
     lim = mu.abs().max().item()
-    fig, axes = plt.subplots(1, 6, figsize=(8.6, 2.1), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1, 1.9]})
+    fig, axes = plt.subplots(1, 6, figsize=(10.8, 2.1), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1, 1.9]})
     axes[0].imshow(digit.reshape(28, 28).cpu(), cmap="gray", vmin=0, vmax=1)
     axes[0].set_title(label("test digit"))
     for c in range(4):
@@ -42,8 +44,10 @@ def capsule_channels(vae: nn.Module, digit: torch.Tensor, kl: torch.Tensor) -> N
         ax.set_xticks([]), ax.set_yticks([])
     bars = axes[5].bar(range(4), kl.cpu(), color="tab:blue")
     axes[5].bar_label(bars, fmt="%.0f", fontsize=10)
-    axes[5].set_ylim(0, 1.25 * kl.max().item())
-    axes[5].axhline(5, color="k", ls="--", lw=1)
+    axes[5].set_ylim(0, max(1.25 * kl.max().item(), 12))
+    axes[5].axhline(5, color="k", ls="--", lw=1, label=label("5 nats: the check"))
+    axes[5].axhline(10, color="tab:red", ls=":", lw=1.5, label=label("10 nats: KL floor"))
+    axes[5].legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     axes[5].set(title=label("KL per channel"), xlabel=label("channel"), ylabel=label("nats"), xticks=range(4))
     fig.suptitle(label("its capsule μ: 4 maps of 7×7 (red > 0 > blue)"), x=0.38)
     fig.tight_layout()
@@ -70,15 +74,7 @@ def vae_differences(conv_meta: dict, classic_meta: dict, kl: tuple[float, float]
             (tr("training epochs"), f"{conv_meta['epochs']}", f"{classic_meta['epochs']}"),
             (tr("information held: KL, nats/image"), f"{kl[0]:.0f}", f"{kl[1]:.0f}"),
             (tr("repainting error: BCE/image, test"), f"{bce[0]:.1f}", f"{bce[1]:.1f}")]
-    for name, a, b in [("", tr("conv VAE"), tr("classic VAE"))] + rows:  # the Chinese puts the names last
-        print(tr("{name:36s}{a:>14s}{b:>14s}", name=name, a=a, b=b))
-
-
-@torch.no_grad()
-def confidence(judge: nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """The judge's probability for the digit it reads, per image (on the CPU)."""
-    x = images.reshape(-1, 1, 28, 28).to(next(judge.parameters()).device)
-    return torch.softmax(judge(x), dim=1).max(dim=1).values.cpu()
+    print_table([("", tr("conv VAE"), tr("classic VAE"))] + rows)
 
 
 def three_capsules(judge: nn.Module, kinds: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -92,10 +88,9 @@ def three_capsules(judge: nn.Module, kinds: dict[str, torch.Tensor]) -> dict[str
                 title=label("the same decoder, three kinds of capsule"))
     plt.show()
     conf = {name: confidence(judge, imgs) for name, imgs in kinds.items()}
-    print(tr("                         judge: mean confidence | over 90% sure | mean brightness"))
-    for name, c in conf.items():
-        print(tr("{name:22s}{mean:>25.2f} | {sure:>13.0%} | {ink:>15.3f}", name=names[name], mean=c.mean().item(),
-                 sure=(c > 0.9).float().mean().item(), ink=kinds[name].mean().item()))
+    print_table([("", tr("judge: mean confidence"), tr("over 90% sure"), tr("mean brightness"))]
+                + [(names[name], f"{c.mean().item():.2f}", f"{(c > 0.9).float().mean().item():.0%}",
+                    f"{kinds[name].mean().item():.3f}") for name, c in conf.items()])
     return conf
 
 
@@ -141,15 +136,6 @@ def reported_claim(condition: object, text: str, /, **values: object) -> None:
     print(f"✓ {sentence}" if condition else tr("✗ not (yet) so for your denoiser: {sentence}", sentence=sentence))
 
 
-@torch.no_grad()
-def repainting_diversity(vae: nn.Module, test_x: torch.Tensor, test_y: torch.Tensor, n: int) -> float:
-    """The diversity of the VAE's repaintings of n real test digits per class: what a sampler
-    as varied as real handwriting would score, once its pictures pass through the decoder."""
-    reals = torch.stack([test_x[test_y.to(test_x.device) == d][:n] for d in range(10)])
-    recon = vae.decode(vae.encode(reals.reshape(-1, 784))[0]).reshape(10, n, 1, 28, 28)
-    return diffusion.diversity(recon, test_x, test_y).mean().item()
-
-
 def guidance_sweep(results: dict[float, tuple], ceiling: float, default_g: float) -> None:
     """Adherence and diversity against the guidance weight g: the two curves, then the table.
     `results[g]` is (adherence per digit, diversity per digit, samples) as the lesson measures."""
@@ -189,30 +175,13 @@ def model_card(denoiser: nn.Module) -> dict[str, dict[str, float]]:
     return table
 
 
-def widget_message(play) -> str:
-    """The playground's message line as plain text (its HTML tags and escapes removed)."""
-    return html.unescape(re.sub("<[^>]+>", "", play.message.value))
-
-
-def _strip_axes(*axes) -> None:
-    for ax in axes:
-        ax.set_yticks([])
-        ax.tick_params(length=0)
-        for side in ax.spines.values():
-            side.set_visible(False)
-
-
-def _walk_length(play) -> int:
-    """How many pictures the playground's denoising walk shows."""
-    from .. import widgets
-
-    return getattr(play, "WALK", None) or widgets.WALK
-
-
-def playground_snapshot(play, pipe, judge: nn.Module, settings: list[tuple[str, float, int]]) -> None:
+def playground_snapshot(play, pipe, judge: nn.Module, settings: list[tuple[str, float, int]],
+                        digit_like=None) -> list[tuple[int, float, bool]]:
     """A static picture of the playground at a few (prompt, g, steps), seed 0, for readers where
     widgets do not run: its controls are set from Python and the PNGs it shows are read back.
-    Prints what the judge reads in each result."""
+    Prints what the judge reads in each result, how sure it is, and whether the picture passes
+    `digit_like` (images -> booleans); returns those, (digit, confidence, digit-like), per setting."""
+    found = []
     fig, axes = plt.subplots(len(settings), 2, figsize=(9.2, 1.35 * len(settings) + 0.6),
                              gridspec_kw={"width_ratios": [1, 3.2]}, squeeze=False)
     walk = _walk_length(play)
@@ -229,14 +198,19 @@ def playground_snapshot(play, pipe, judge: nn.Module, settings: list[tuple[str, 
         ax_img.set_xticks([])
         name = label("g = {g:g}\n{steps} steps", g=g, steps=steps) if steps > 1 else label("g = {g:g}\n1 step", g=g)
         ax_img.set_ylabel(name, rotation=0, ha="right", va="center")
-        seen = judge.predict(pipe([prompt], guidance=g, steps=steps, seed=0)).item()
-        print(tr("prompt {prompt}, guidance {g:g}, {steps:2d} step(s), seed 0: the judge reads it as {seen}",
-                 prompt=prompt, g=g, steps=steps, seen=seen))
+        image = pipe([prompt], guidance=g, steps=steps, seed=0)
+        seen, sure = judge.predict(image).item(), confidence(judge, image).item()
+        like = bool(digit_like(image)[0]) if digit_like is not None else True
+        found.append((seen, sure, like))
+        print(tr("prompt {prompt}, guidance {g:g}, {steps:2d} step(s), seed 0: the judge reads {seen} ({sure:.0%} sure); "
+                 "digit-like: {like}", prompt=prompt, g=g, steps=steps, seen=seen, sure=sure,
+                 like=tr("yes") if like else tr("no")))
     axes[0, 0].set_title(label("result"))
     axes[0, 1].set_title(label("denoising walk: decoded guess x̂₀ after each step shown"))
     fig.suptitle(label("the playground, driven from Python: prompt seven, typed in Chinese; seed 0"))
     fig.tight_layout()
     plt.show()
+    return found
 
 
 def training_step_cost(nets: dict[str, nn.Module], batch: int, device: torch.device) -> dict[str, float]:
@@ -255,21 +229,13 @@ def training_step_cost(nets: dict[str, nn.Module], batch: int, device: torch.dev
     finally:
         torch.set_num_threads(threads)
     seconds = {name: statistics.median(t) for name, t in times.items()}
-    print(tr("                       numbers/image   weights  ms per step"))
+    rows = [("", tr("numbers/image"), tr("weights"), tr("ms per step"))]
     for name, title in (("pixel", tr("pixel space 1x28x28")), ("latent", tr("latent space 4x7x7"))):
         weights = sum(p.numel() for p in nets[name].parameters())
         n = shapes[name][0] * shapes[name][1] * shapes[name][2]
-        print(tr("{name:22s}{n:14d}{weights:10,d}{ms:13.1f}", name=title, n=n, weights=weights, ms=1000 * seconds[name]))
+        rows.append((title, f"{n}", f"{weights:,d}", f"{1000 * seconds[name]:.1f}"))
+    print_table(rows)
     return seconds
-
-
-def noised_pixels(image: torch.Tensor, ts: Sequence[int]) -> torch.Tensor:
-    """For comparison only: one image noised in pixel space to each t of `ts`, with the same
-    formula and schedule as the latents (what diffusion without a VAE would see)."""
-    ab = diffusion.alphas_bar(image.device)
-    pix = image.reshape(1, 1, 28, 28)
-    eps = torch.randn(pix.shape, generator=torch.Generator().manual_seed(0)).to(pix.device)
-    return torch.cat([ab[t].sqrt() * pix + (1 - ab[t]).sqrt() * eps for t in ts]).clamp(0, 1)
 
 
 def unguided_summary(judge: nn.Module, results: dict[float, tuple], real_confidence: torch.Tensor,
@@ -284,3 +250,67 @@ def unguided_summary(judge: nn.Module, results: dict[float, tuple], real_confide
              "it reads in {sure0:.0%} of all g = 0 samples (at g = {g:g}: {sure_g:.0%}; real digits: {sure_real:.0%})",
              adh=100 * results[0.0][0].mean().item(), sure0=sure0, g=default_g, sure_g=sure_g, sure_real=sure_real))
     return sure0, sure_g
+
+
+def schedule_curves(ab: torch.Tensor) -> None:
+    """sqrt(ab_t) (the clean latent's factor), sqrt(1 - ab_t) (the noise's) and ab_t against t,
+    with Stable Diffusion's ab_t dashed."""
+    ab, sd = ab.detach().cpu(), sd_alphas_bar()
+    fig, ax = plt.subplots(figsize=(10, 2.8))
+    ax.plot(ab.sqrt(), lw=2, label=label(r"$\sqrt{\bar\alpha_t}$: factor of the clean $x_0$"))
+    ax.plot((1 - ab).sqrt(), lw=2, label=label(r"$\sqrt{1-\bar\alpha_t}$: factor of the noise $\varepsilon$"))
+    ax.plot(ab, color="k", lw=1, label=label(r"$\bar\alpha_t$ (ours: $\beta$ linear, 0.0001 → 0.02)"))
+    ax.plot(sd, color="k", lw=1, ls="--", label=label(r"$\bar\alpha_t$, Stable Diffusion (scaled linear, 0.00085 → 0.012)"))
+    ax.set(xlabel=label("timestep t"), ylabel=label("factor"), title=label("the noise schedule"), ylim=(0, 1.02))
+    ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    plt.show()
+
+
+def training_curve(losses: list[float], window: int = 50) -> None:
+    """The loss of each training step (light) and its moving average over `window` steps."""
+    x = torch.tensor(losses)
+    smooth = x.unfold(0, window, 1).mean(1) if len(x) >= window else x
+    fig, ax = plt.subplots(figsize=(6.4, 2.6))
+    ax.plot(range(1, len(x) + 1), x, color="tab:blue", alpha=0.3, lw=0.8, label=label("loss of each step"))
+    ax.plot(range(len(x) - len(smooth) + 1, len(x) + 1), smooth, color="tab:blue", lw=2,
+            label=label("mean of the last {w} steps", w=window))
+    ax.set(xlabel=label("training step"), ylabel=label("loss: MSE of the noise guess"),
+           title=label("your ddpm_loss, minimised"), ylim=(0, min(1.1, 1.05 * x.max().item())))
+    ax.legend(fontsize=10)
+    fig.tight_layout()
+    plt.show()
+
+
+def two_denoisers(pipes: dict[str, object], prompts: list[str], seed: int = 0) -> dict[str, torch.Tensor]:
+    """One row of samples per pipeline (same prompts, same seed); returns the samples by row name."""
+    samples = {name: pipe(prompts, seed=seed).cpu() for name, pipe in pipes.items()}
+    show_images(torch.cat(list(samples.values())), nrow=len(prompts), row_labels=list(samples),
+                col_labels=[p for p in prompts], title=label("the same prompts and seed, two denoisers"))
+    plt.show()
+    return samples
+
+
+def judge_table(judge: nn.Module, repainter: nn.Module, kinds: dict[str, torch.Tensor], min_confidence: float,
+                max_error: float) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """For each kind of image: how often the judge is at least `min_confidence` sure, how often
+    it passes the digit-likeness test (repainting error at most `max_error`), and both.
+    Returns {kind: (confidence, repainting error)} per image."""
+    out, rows = {}, [("", tr("judge ≥ {c:.0%} sure", c=min_confidence), tr("repaints like a digit"), tr("both"))]
+    for name, images in kinds.items():
+        conf, err = confidence(judge, images), diffusion.repaint_error(images, repainter).cpu()
+        sure, like = conf >= min_confidence, err <= max_error
+        rows.append((name, *(f"{v.float().mean().item():.0%}" for v in (sure, like, sure & like))))
+        out[name] = (conf, err)
+    print_table(rows)
+    return out
+
+
+def fade_table(pipe, z0: torch.Tensor, ab: torch.Tensor, ts: list[int]) -> dict[str, list[float]]:
+    """Prints and returns the mean brightness of the decoded latents of many clean scaled latents
+    z0 at each t: x_t, the noise alone, the shrinking alone (`fade_brightness`)."""
+    table = fade_brightness(pipe, z0, ab, ts)
+    names = {"x_t": "x_t", "noise only": tr("noise only"), "shrink only": tr("shrink only")}
+    print(tr("mean brightness of the decoded latents of {n} test digits:", n=len(z0)))
+    print_table([("", *(f"t={t}" for t in ts))] + [(names[k], *(f"{v:.3f}" for v in vs)) for k, vs in table.items()])
+    return table

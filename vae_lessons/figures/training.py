@@ -1,11 +1,5 @@
-"""The figures and tables of lesson 05_training (notebooks/05_training.ipynb).
-
-The lesson's cells keep in view what it teaches: the training loop, the step the learner
-writes, the split of the KL, the measurements behind each claim. Here is how the results are
-shown: the photographs taken during training, the tables, the loss curves, the replay widget.
-Printed text goes through `tr`, figure text through `label`; their Chinese is in
-translations/zh/05_training.json.
-"""
+"""Lesson 05_training's figures, tables, the training camera and the replay widget: how results
+are shown, so the lesson's cells show what it teaches. Chinese: translations/zh/05_training.json."""
 
 from __future__ import annotations
 
@@ -19,23 +13,68 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from ..i18n import tr
-from ..plotting import label, plot_history, show_images
+from ..plotting import label, show_images
 from ..widgets import LiveFigure
-
 
 
 class Photo(NamedTuple):
     """One photograph of the model during training."""
     repaint: torch.Tensor  # the ten fixed digits, repainted from their cloud centres μ
     error: float           # the repaint error: BCE per image, on the whole probe
-    grey: float            # the share of grey pixels (0.25 to 0.75) in the probe's repaints
+    grey: float            # the mid-grey share: pixels between 0.25 and 0.75 in the probe's repaints
     step: int              # optimisation steps done when it was taken
 
 
+class Camera:
+    """The record of training: each step's (BCE, KL, images), photographs, and the clouds (μ, log σ²)
+    of `digits` probe digits after each of the first `early` steps and after epoch 1."""
+
+    def __init__(self, model: torch.nn.Module, probe: torch.Tensor, photo_steps: Sequence[int],
+                 early: int = 50, digits: int = 250):
+        self.probe, self.photo_steps, self.early, self.digits = probe, photo_steps, early, digits
+        self.snapshots = {"step 0": photograph(model, probe, 0)}   # name -> Photo
+        self.log: list[tuple[float, float, int]] = []
+        self.early_clouds: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self.steps_per_epoch = 0
+
+    @torch.no_grad()
+    def after_step(self, model: torch.nn.Module, step: int, bce: torch.Tensor, kl: torch.Tensor,
+                   images: int) -> None:
+        self.log.append((float(bce), float(kl), images))
+        if step <= self.early:
+            self.early_clouds.append(model.encode(self.probe[:self.digits]))
+        if step in self.photo_steps:
+            self.snapshots[f"step {step}"] = photograph(model, self.probe, step)
+
+    @torch.no_grad()
+    def end_epoch(self, model: torch.nn.Module, epoch: int) -> None:
+        """After the lesson's epoch `epoch` (from 1): a photograph (after epoch 1, the clouds too)."""
+        if epoch == 1:
+            self.steps_per_epoch = len(self.log)
+            self.clouds_epoch_1 = model.encode(self.probe[:self.digits])
+        self.snapshots[f"epoch {epoch}"] = photograph(model, self.probe, epoch * self.steps_per_epoch)
+
+    def train_callback(self, epoch: int, model: torch.nn.Module, history: dict) -> None:
+        """For `train(callback=...)`: train counts its epochs from 1, after the lesson's epoch 1."""
+        self.end_epoch(model, epoch + 1)
+
+
+def reference_levels(probe: torch.Tensor, train_x: torch.Tensor) -> dict[str, float]:
+    """Repaint errors to read the photographs against: grey fog, the training mean image painted for
+    every digit, and the floor: a perfect repaint's BCE (not 0 on grey pixels: their entropy)."""
+    def bce(paint: torch.Tensor) -> float:
+        return F.binary_cross_entropy(paint.expand_as(probe), probe, reduction="sum").item() / len(probe)
+    levels = {"fog": bce(torch.full_like(probe[:1], 0.5)), "mean image": bce(train_x.mean(0, keepdim=True)),
+              "floor": bce(probe.clamp(1e-6, 1 - 1e-6))}
+    print(tr("reference levels of the repaint error: grey fog {fog:.0f} | the training mean image, painted for "
+             "every digit {mean:.0f} | a perfect repaint (the floor: these pixels are grey, not 0 or 1) {floor:.1f}",
+             fog=levels["fog"], mean=levels["mean image"], floor=levels["floor"]))
+    return levels
+
+
 def shown(name: str, figure: bool = False) -> str:
-    """A photograph's name as the reader sees it. The names stay English keys ("step 20",
-    "epoch 1") so the code reads the same in both editions; the text follows the language
-    ("第 20 步"). figure=True for figure text (`label`: English where no CJK font draws it)."""
+    """A photograph's name (an English key, "step 20") as the reader sees it, in the language in
+    force ("第 20 步"); figure=True for figure text (`label`)."""
     kind, n = name.split()
     if figure:
         return label("step {n}", n=n) if kind == "step" else label("epoch {n}", n=n)
@@ -67,10 +106,8 @@ def cols(text: str, width: int, right: bool = False) -> str:
 
 @torch.no_grad()
 def photograph(model: torch.nn.Module, probe: torch.Tensor, step: int) -> Photo:
-    """The lesson's photograph of the model after `step` optimisation steps: the repaints of the
-    ten fixed digits (the probe's first ten), the repaint error (BCE per image) and the share of
-    grey pixels (between 0.25 and 0.75: neither ink nor paper) on the whole probe, every digit
-    repainted from its cloud centre μ, so no sampling noise blurs the comparison between moments."""
+    """After `step` steps: the ten fixed digits' repaints, the repaint error (BCE per image) and the
+    mid-grey share (0.25 to 0.75) on the whole probe, all repainted from μ (no sampling noise)."""
     repaint = model.decode(model.encode(probe)[0])
     error = F.binary_cross_entropy(repaint, probe, reduction="sum").item() / len(probe)
     grey = ((repaint > 0.25) & (repaint < 0.75)).float().mean().item()
@@ -79,9 +116,8 @@ def photograph(model: torch.nn.Module, probe: torch.Tensor, step: int) -> Photo:
 
 def first_epoch(step_log: Sequence[tuple[float, float, int]], seconds: float,
                 test_loss: float) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
-    """From the loop's log of (BCE, KL, images) per step: the BCE and KL per image of every
-    step, and epoch 1's row of the history (means per image over the epoch, as `train`
-    reports its epochs); prints how the first epoch went."""
+    """BCE and KL per image of every step, and epoch 1's row of the history (as `train` reports its
+    epochs), from the loop's log; prints how the first epoch went."""
     log = torch.tensor(step_log)
     bce, kl = log[:, 0] / log[:, 2], log[:, 1] / log[:, 2]
     n = log[:, 2].sum()
@@ -96,8 +132,7 @@ def first_epoch(step_log: Sequence[tuple[float, float, int]], seconds: float,
 
 
 def join_epochs(epoch_1: dict[str, float], rest: dict[str, list[float]]) -> dict[str, list[float]]:
-    """The whole history, one entry per epoch: epoch 1 (the lesson's own loop), then the epochs
-    `train` ran (its history counts them from 1 again)."""
+    """The whole history: epoch 1 (the lesson's loop), then `train`'s epochs (counted from 1 again)."""
     keys = ("train_loss", "train_bce", "train_kl", "test_loss")
     history = {key: [epoch_1[key]] + rest[key] for key in keys}
     history["epoch"] = list(range(1, len(history["train_loss"]) + 1))
@@ -130,8 +165,7 @@ def untrained(fixed: torch.Tensor, repaint: torch.Tensor, digit_names: Sequence[
 
 
 def step_curves(bce: torch.Tensor, kl: torch.Tensor, photo_steps: Sequence[int]) -> None:
-    """Epoch 1, one point per step: BCE (left axis) and KL (right axis) per image, on a log
-    step axis so the first few dozen steps get room; dotted lines at the photographed steps."""
+    """Epoch 1 step by step: BCE (left axis), KL (right), log step axis, photographed steps dotted."""
     fig, a = plt.subplots(figsize=(6.4, 3.2))
     steps = torch.arange(1, len(bce) + 1)
     a.plot(steps, bce, color="tab:blue")
@@ -151,14 +185,21 @@ def step_curves(bce: torch.Tensor, kl: torch.Tensor, photo_steps: Sequence[int])
 
 
 def epoch_curves(history: dict[str, list[float]]) -> None:
-    """The package's `plot_history`, one point per epoch, its legend moved between the
-    falling BCE and the rising KL, and every y axis labelled (a class reads the axes first)."""
-    fig = plot_history(history)
-    loss, bce, kl = fig.axes
-    bce.get_legend().set_loc("center right")
-    loss.set_ylabel(label("loss per image"))
-    bce.set_ylabel(label("BCE per image"), color="tab:blue")
-    kl.set_ylabel(label("KL per image"), color="tab:red")
+    """One point per epoch: training and test loss, then the training loss's BCE and KL, apart."""
+    fig, (loss, bce, kl) = plt.subplots(1, 3, figsize=(9.6, 2.9))
+    epochs = history["epoch"]
+    loss.plot(epochs, history["train_loss"], "o-", label=label("training loss"))
+    loss.plot(epochs, history["test_loss"], "s--", label=label("test loss"))
+    loss.set(title=label("loss per image (BCE + KL)"))
+    loss.legend()
+    bce.plot(epochs, history["train_bce"], "o-", color="tab:blue")
+    kl.plot(epochs, history["train_kl"], "s-", color="tab:red")
+    bce.set(title=label("BCE (repaint error)"))
+    kl.set(title=label("KL"))
+    for a in (loss, bce, kl):
+        a.set(xlabel=label("epoch"), xticks=epochs, ylabel=label("nats per image"))
+    fig.suptitle(label("left: training and test loss; middle and right: the two parts of the training loss"),
+                 fontsize=11)
     fig.tight_layout()
     plt.show()
 
@@ -174,59 +215,63 @@ def kl_line(kl: torch.Tensor, at_50: float, history: dict[str, list[float]]) -> 
 
 def kl_split_table(parts: torch.Tensor, top: int, epoch_1: torch.Tensor, final: torch.Tensor,
                    epochs: int, digits: int) -> None:
-    """The KL split (shift, spread, width, total; mean σ) at step 1, at the peak, at the last
-    logged step, and at the ends of epoch 1 and of training: which part makes the spike."""
+    """The KL split (shift, scatter, width, total; mean σ) at five moments: which part makes the spike."""
     rows = {shown("step 1"): parts[0], tr("step {n} (peak)", n=top + 1): parts[top],
             shown(f"step {len(parts)}"): parts[-1], tr("end of epoch {n}", n=1): epoch_1,
             tr("end of epoch {n}", n=epochs): final}
-    head = [(tr("shift"), 6), (tr("spread"), 7), (tr("width"), 6), (tr("total"), 6)]
+    head = [(tr("shift"), 6), (tr("scatter"), 8), (tr("width"), 6), (tr("total"), 6)]
     print(cols(tr("KL per digit ({n})", n=digits), 20) + "".join(" " + cols(t, w, right=True) for t, w in head)
           + "   " + tr("mean σ"))
-    for name, (shift, spread, width, sigma) in rows.items():
-        print(f"{cols(name, 20)} {shift:6.1f} {spread:7.1f} {width:6.1f} {shift + spread + width:6.1f}   {sigma:6.2f}")
+    for name, (shift, scatter, width, sigma) in rows.items():
+        print(f"{cols(name, 20)} {shift:6.1f} {scatter:8.1f} {width:6.1f} {shift + scatter + width:6.1f}   {sigma:6.2f}")
 
 
 def snapshot_grid(fixed: torch.Tensor, snapshots: dict[str, Photo], digit_names: Sequence[str]) -> None:
-    """One row per photograph, the same ten test digits in every column; the repaint error
-    of that moment in brackets."""
+    """One row per photograph, the ten test digits in columns, the repaint error in brackets."""
     rows = torch.cat([fixed.cpu()] + [photo.repaint for photo in snapshots.values()])
-    row_labels = [label("test digit")] + [f"{shown(n, figure=True)} ({photo.error:.0f})" for n, photo in snapshots.items()]
+    row_labels = [label("test digit")] + [label("{moment} ({error:.0f})", moment=shown(n, figure=True), error=p.error)
+                                          for n, p in snapshots.items()]
     show_images(rows, nrow=10, col_labels=digit_names, row_labels=row_labels,
-                title=label("repaints of ten test digits as training goes"))
+                title=label("repaints of ten test digits as training goes (in brackets: the repaint error)"))
     plt.show()
 
 
-def replay(snapshots: dict[str, Photo], fixed: torch.Tensor,
-           digit_names: Sequence[str]) -> tuple[LiveFigure, W.VBox]:
-    """The replay widget: a slider (and ▶) over the photographs; the repaint error curve with
-    the moment shown in red, and that moment's repaints of five test digits. Returns the
-    LiveFigure (for its static snapshot) and the panel to display."""
+def replay(snapshots: dict[str, Photo], fixed: torch.Tensor, digit_names: Sequence[str],
+           levels: dict[str, float]) -> tuple[LiveFigure, W.VBox]:
+    """The replay widget: a slider (and ▶) over the photographs; the repaint error curve (moment shown
+    ringed in red, mean-image and floor levels dashed) and five repaints. Returns (LiveFigure, panel)."""
     names = list(snapshots)
 
     def draw(fig: Figure, moment: str) -> str:
         curve, digits = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.45]})
         photo = snapshots[moment]
         curve.plot([snapshots[n].step for n in names], [snapshots[n].error for n in names], "o-", color="tab:blue")
-        curve.plot(photo.step, photo.error, "o", ms=12, color="tab:red")
+        curve.plot(photo.step, photo.error, "o", ms=14, mfc="none", mec="tab:red", mew=2.5)
+        for y, x, text in ((levels["mean image"], 0.97, label("mean image {v:.0f}", v=levels["mean image"])),
+                           (levels["floor"], 0.03, label("floor {v:.0f}", v=levels["floor"]))):  # clear of the curve
+            curve.axhline(y, color="gray", lw=1, ls="--")
+            curve.text(x, y, text, transform=curve.get_yaxis_transform(), ha="right" if x > 0.5 else "left",
+                       va="bottom", fontsize=10, color="dimgray")
         curve.set_xscale("symlog", linthresh=10, linscale=0.5)
         curve.set_xticks([0, 10, 100, 1000], ["0", "10", "100", "1000"], minor=False)
         curve.xaxis.set_minor_locator(NullLocator())
-        curve.set(xlabel=label("optimisation steps (log scale)"), ylabel=label("repaint error"), xlim=(0, None))
+        curve.set(xlabel=label("optimisation steps (linear to 10, then log)"), ylabel=label("repaint error"),
+                  xlim=(0, 1.6 * max(p.step for p in snapshots.values())), ylim=(0, None))
+        curve.set_title(label("after {steps} steps: repaint error {error:.0f}", steps=photo.step, error=photo.error))
         show_images(torch.cat([fixed[:5].cpu(), photo.repaint[:5]]), nrow=5, ax=digits,
                     row_labels=[label("test digit"), shown(moment, figure=True)], col_labels=digit_names[:5])
-        return label("after {steps} steps, repaint error {error:.0f}", steps=photo.step, error=photo.error)
+        return ""
 
     moment = W.SelectionSlider(options=[(shown(n), n) for n in names], value=names[-1], description=tr("photo"))
     play = W.Play(min=0, max=len(names) - 1, value=len(names) - 1, interval=700)
     W.jslink((play, "value"), (moment, "index"))
-    live = LiveFigure(draw, {"moment": moment}, figsize=(8.4, 2.7))
+    live = LiveFigure(draw, {"moment": moment}, figsize=(8.4, 3.0))
     return live, W.VBox([play, live.widget])
 
 
 @torch.no_grad()
 def per_image_loss(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """The loss of every image, on the CPU: summed BCE + KL, z sampled, as `training.evaluate`
-    scores (its number is the mean of these)."""
+    """Every image's loss (BCE + KL, z sampled), on the CPU: `training.evaluate` is their mean."""
     model.eval()
     losses = []
     for xb in x.split(batch_size):
@@ -236,12 +281,18 @@ def per_image_loss(model: torch.nn.Module, x: torch.Tensor, batch_size: int = 10
     return torch.cat(losses)
 
 
+def bootstrap_gap(on_train: torch.Tensor, on_test: torch.Tensor, draws: int = 200) -> torch.Tensor:
+    """Train-minus-test mean loss over `draws` resamplings of both sets (with replacement, seed 0)."""
+    g = torch.Generator().manual_seed(0)
+    pick = lambda x: x[torch.randint(len(x), (len(x),), generator=g)].mean()  # noqa: E731
+    return torch.stack([pick(on_train) - pick(on_test) for _ in range(draws)])
+
+
 def gap_table(during: float, on_train: float, table_test: float, on_test: float,
               rescored: torch.Tensor, images_chance: torch.Tensor, history: dict[str, list[float]]) -> None:
-    """The train-test gap of the last epoch, split exactly into timing, images and chance; then
-    how far chance moves the numbers (the test loss scored again and again with new ε, and the
-    train-minus-test difference over resampled sets), and what the images part says. The losses
-    are rounded to 2 decimals first, so the printed parts add up exactly to the printed gap."""
+    """The last epoch's train-test gap as the exact sum of three differences (timing, images, test
+    set re-scored); how far chance moves the numbers (ε, resampled sets); what the images part says.
+    The losses are rounded to 2 decimals first, so the printed parts add up to the printed gap."""
     during, on_train, table_test, on_test = (round(v, 2) for v in (during, on_train, table_test, on_test))
     rows = [(tr("last epoch, mean over its batches (the table's 'train loss'):"), during),
             (tr("final model on the training images:"), on_train),
@@ -249,11 +300,12 @@ def gap_table(during: float, on_train: float, table_test: float, on_test: float,
             (tr("final model on the test images, scored again (new ε):"), on_test)]
     width = max(columns(text) for text, _ in rows) + 1
     print("\n".join(f"{cols(text, width)}{value:7.2f}" for text, value in rows) + "\n")
-    print(tr("gap in the table, epoch {epochs}: {during:.2f} − {test:.2f} = {gap:+.2f}, made of",
+    print(tr("gap in the table, epoch {epochs}: {during:.2f} − {test:.2f} = {gap:+.2f}, the sum of",
              epochs=len(history["epoch"]), during=during, test=table_test, gap=round(during - table_test, 2)))
     parts = [(during - on_train, tr("timing: the epoch's batches vs the final model, on the same training images")),
-             (on_train - on_test, tr("images: training images vs test images, same model, same scoring")),
-             (on_test - table_test, tr("chance: the test set scored twice by the same model"))]
+             (on_train - on_test, tr("images: training images vs test images, same model, same scoring "
+                                     "(this part also holds chance)")),
+             (on_test - table_test, tr("re-scoring: the test set scored twice by the same model (chance from ε)"))]
     for value, text in parts:
         print(f"  {round(value, 2):+.2f}  {text}")
     print(tr("gap in the table, epoch 1: {gap:+.1f}", gap=history["train_loss"][0] - history["test_loss"][0]) + "\n")
@@ -269,23 +321,24 @@ def gap_table(during: float, on_train: float, table_test: float, on_test: float,
 
 
 def gap_verdict(easier: float, spread: float) -> str:
-    """What the images part says, weighed against chance: a difference counts as real only
-    beyond 3 standard deviations of what resampling the sets moves it."""
+    """What the images part says: real only beyond 3 standard deviations of resampling."""
     sds = abs(easier) / max(spread, 1e-9)
     if sds > 3:
         if easier > 0:
-            return tr("the test images score {v:.2f} lower, {sds:.1f} standard deviations of chance (more than 3): "
-                      "they are a little easier for this model.", v=easier, sds=sds)
-        return tr("the training images score {v:.2f} lower, {sds:.1f} standard deviations of chance (more than 3): "
-                  "the model knows them a little better.", v=-easier, sds=sds)
+            return tr("the test images have a loss {v:.2f} lower, {sds:.1f} standard deviations of chance "
+                      "(more than 3): they are a little easier for this model.", v=easier, sds=sds)
+        return tr("the training images have a loss {v:.2f} lower, {sds:.1f} standard deviations of chance "
+                  "(more than 3): the model knows them a little better (a first sign of overfitting).",
+                  v=-easier, sds=sds)
     lower = tr("the test images") if easier > 0 else tr("the training images")
-    return tr("{lower} score {v:.2f} lower, only {sds:.1f} standard deviations of chance (we ask for more than 3): "
-              "a margin this small does not show that either set is easier.", lower=lower, v=abs(easier), sds=sds)
+    return tr("{lower} have a loss {v:.2f} lower, only {sds:.1f} standard deviations of chance (we ask for more "
+              "than 3): a margin this small does not show that either set is easier. The model scores the "
+              "images it was trained on no better than new ones: no measurable overfitting.",
+              lower=lower, v=abs(easier), sds=sds)
 
 
 def honest_table(meta: dict, theirs: float, epochs: int, yours_stored: float, yours_now: float) -> None:
-    """Your model next to the bundled one: epochs, stored and re-measured test loss, and the
-    bundled model's settings beside yours."""
+    """Your model next to the bundled one: epochs, test loss stored and re-measured, settings."""
     print(cols(tr("model"), 24) + " " + cols(tr("epochs"), 6, True) + " "
           + cols(tr("test loss (stored)"), 19, True) + " " + cols(tr("(measured now)"), 15, True))
     print(f"{cols(tr('yours (this lesson)'), 24)} {epochs:6d} {yours_stored:19.1f} {yours_now:15.1f}")
@@ -293,7 +346,7 @@ def honest_table(meta: dict, theirs: float, epochs: int, yours_stored: float, yo
     schedule = meta.get("lr_schedule", "constant")
     how = tr(": it falls towards 0 along half a cosine over the epochs") if schedule == "cosine" else ""
     print(tr("bundled model's settings: learning rate {lr:g} ({schedule}{how}), batches of {batch}, beta {beta:g}; "
-             "yours: 0.001 (constant), 128, 1", lr=meta["lr"], schedule=schedule, how=how,
+             "yours: 0.001 (constant), 128, 1", lr=meta["lr"], schedule=tr("cosine") if schedule == "cosine" else tr("constant"), how=how,
              batch=meta["batch_size"], beta=meta["beta"]))
 
 

@@ -92,7 +92,7 @@ class LiveFigure(Shown):
             caption = reduce(lambda listed, setting: label("{listed}, {setting}", listed=listed, setting=setting),
                              [self._setting(k, v) for k, v in values.items()])
             if text:
-                caption = label("{caption}  ({text})", caption=caption, text=text)
+                caption = label("{caption} ({text})", caption=caption, text=text)
             fig.suptitle(caption, fontsize=11)
             fig.tight_layout()
             panels.append(PIL.Image.open(io.BytesIO(figure_png(fig))).convert("RGB"))
